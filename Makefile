@@ -1,0 +1,57 @@
+# The README's commands. `make run` and `make test` install, train and check what they need first.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+COMPANY ?= poxnet
+TRAINING_INPUTS := $(shell find data policies -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) config.yml domain.yml
+export ASSISTANT_DEFAULT_COMPANY ?=
+
+.PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval bench clean
+
+install: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	@py=$$(scripts/find-python310) && echo "using $$py" && \
+	  ( [ -x $(PY) ] || $$py -m venv $(VENV) )
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+train: models/.trained
+models/.trained: $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --domain domain.yml --data data --config config.yml --out models --fixed-model-name assistant
+	@touch $@
+
+check: install   ## validate every company file and the message catalogue
+	$(PY) -m actions.core.check
+
+run: check train   ## the assistant over REST (:5005) and socket.io, with the action server (:5055)
+	scripts/serve run
+
+shell: check train   ## agents' console; /company <id> and /now <ISO time> inside
+	ASSISTANT_DEFAULT_COMPANY=$(COMPANY) scripts/serve shell
+
+test: check train test-unit validate test-conversations test-e2e   ## everything CI runs
+
+test-unit: install
+	$(PY) -m pytest -q -m "not e2e" tests
+
+validate: install
+	$(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
+
+test-conversations: train
+	$(RASA) test core --model models/assistant.tar.gz --stories tests/conversations \
+	  --fail-on-prediction-errors --out results/conversations
+
+test-e2e: train
+	$(PY) -m pytest -q -m e2e tests
+
+nlu-eval: train   ## held-out NLU accuracy per language variant (figures in README)
+	$(PY) scripts/nlu_eval.py
+
+bench: train
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) bench/run.py
+
+clean:
+	rm -rf models results var .pytest_cache

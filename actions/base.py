@@ -1,0 +1,153 @@
+"""What every action shares: building the customer's turn from the tracker, and sending replies.
+
+The company comes from the conversation's slot, else the message metadata (REST/socketio contract),
+else ASSISTANT_DEFAULT_COMPANY; a customer without one is asked to choose. Any failure inside an action
+is logged and answered with an apology, never a stack trace or silence.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text, Tuple
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from .core.clock import clock_from, parse_moment
+from .core.language import choose_language, variant
+from .core.registry import Registry
+from .core.render import fold
+from .core.replies import Reply, Turn, guard
+from .core.settings import Settings
+
+logger = logging.getLogger(__name__)
+SHELL_CHANNEL = "cmdline"
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    return Registry(settings().companies_dir, settings().messages_path)
+
+
+def user_metadata(tracker: Tracker) -> Dict[str, Any]:
+    """The metadata of the latest user message, else of the session start."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if event.get("metadata"):
+                return event["metadata"]
+            break
+    return tracker.get_slot("session_started_metadata") or {}
+
+
+def agent_commands_allowed(tracker: Tracker) -> bool:
+    return settings().agent_commands_everywhere or tracker.get_latest_input_channel() == SHELL_CHANNEL
+
+
+def current_moment(tracker: Tracker, zone: ZoneInfo) -> dt.datetime:
+    """The agent's simulated moment (set in the shell), else the server's clock."""
+    simulated = tracker.get_slot("agent_now")
+    if simulated:
+        try:
+            return parse_moment(simulated, zone)
+        except ValueError:
+            logger.warning("ignoring unreadable agent_now slot %r", simulated)
+    return clock_from(settings().fixed_now)()
+
+
+def company_list() -> str:
+    return ", ".join(f"{c.name} ({c.id})" for c in registry().companies())
+
+
+def match_company(text: str) -> Optional[str]:
+    """A company the customer named in their message, by id or name."""
+    folded = fold(text or "").strip()
+    for company in registry().companies():
+        if folded in (company.id, fold(company.name)) or company.id in folded.split():
+            return company.id
+    return None
+
+
+class AssistantAction(Action):
+    """Base: resolve the turn, call `respond`, send what it returns."""
+
+    pauses_after_handoff = True
+
+    def name(self) -> Text:
+        raise NotImplementedError
+
+    def respond(self, turn: Turn, tracker: Tracker) -> Tuple[List[Reply], List[EventType]]:
+        raise NotImplementedError
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        messages = None
+        language = tracker.get_slot("language") or "pt"
+        try:
+            messages = registry().messages()
+            turn, events, early = self.build_turn(tracker)
+            if early is not None:
+                self.send(dispatcher, early)
+                return events
+            replies, more = self.respond(turn, tracker)
+            replies = guard(turn.company, replies, messages, turn.variant)
+            self.send(dispatcher, replies)
+            events += more
+            if self.pauses_after_handoff and any(r.custom and "handoff" in r.custom for r in replies):
+                events.append(ConversationPaused())
+            return events
+        except Exception:  # never a stack trace or silence for the customer
+            logger.exception("action %s failed", self.name())
+            key = variant(language, None)
+            text = (messages or {}).get("error_apology", {}).get(key, "Desculpe, tive um problema. / Lo siento, tuve un problema.")
+            dispatcher.utter_message(text=text)
+            return []
+
+    def build_turn(self, tracker: Tracker) -> Tuple[Optional[Turn], List[EventType], Optional[List[Reply]]]:
+        messages = registry().messages()
+        metadata = user_metadata(tracker)
+        events: List[EventType] = []
+        company_id = tracker.get_slot("company")
+        if not company_id and metadata.get("company"):
+            company_id = str(metadata["company"])
+        if not company_id:
+            company_id = match_company(tracker.latest_message.get("text", "")) or settings().default_company
+        parse = tracker.latest_message or {}
+        guess = parse.get("language") if parse.get("language_confidence", 0) >= 0.75 else None
+        fallback_variant = variant(guess or tracker.get_slot("language") or "pt", None)
+        if not company_id:
+            return None, events, [Reply(messages["choose_company"][fallback_variant].format(companies=company_list()))]
+        company = registry().company(company_id)
+        if company is None:
+            text = messages["unknown_company"][fallback_variant].format(name=company_id, companies=company_list())
+            return None, events, [Reply(text)]
+        if tracker.get_slot("company") != company.id:
+            events.append(SlotSet("company", company.id))
+        language = choose_language(
+            parse.get("language"), parse.get("language_confidence") or 0.0, tracker.get_slot("language"), company
+        )
+        if tracker.get_slot("language") != language:
+            events.append(SlotSet("language", language))
+        entry = tracker.get_slot("entry_department") or metadata.get("department")
+        if entry not in company.departments:
+            entry = None
+        elif tracker.get_slot("entry_department") != entry:
+            events.append(SlotSet("entry_department", entry))
+        now = current_moment(tracker, ZoneInfo(company.timezone))
+        return Turn(company, language, now, messages, entry), events, None
+
+    @staticmethod
+    def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:
+        for reply in replies:
+            kwargs: Dict[str, Any] = {}
+            if reply.buttons:
+                kwargs["buttons"] = reply.buttons
+            if reply.custom:
+                kwargs["json_message"] = reply.custom
+            dispatcher.utter_message(text=reply.text, **kwargs)

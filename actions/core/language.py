@@ -1,0 +1,31 @@
+"""Which language to answer in, and which variant and locale that means for a company."""
+from __future__ import annotations
+
+from typing import Optional
+
+from .schema import LANGUAGES, Company
+
+# Below this detector confidence a message is too short or mixed to switch language.
+SWITCH_CONFIDENCE = 0.75
+
+
+def choose_language(
+    detected: Optional[str], confidence: float, current: Optional[str], company: Company
+) -> str:
+    """The customer's language when clear; otherwise the conversation's, or the company's for a new one."""
+    if detected in LANGUAGES and confidence >= SWITCH_CONFIDENCE:
+        return detected
+    if current in LANGUAGES:
+        return current
+    return company.language
+
+
+def variant(language: str, company: Optional[Company]) -> str:
+    """The message-catalogue variant: Portuguese follows the company's variant (pt-PT for Portugal)."""
+    if language == "es":
+        return "es"
+    return "pt-PT" if company is not None and company.locale == "pt-PT" else "pt-BR"
+
+
+def babel_locale(variant_: str) -> str:
+    return {"pt-BR": "pt_BR", "pt-PT": "pt_PT", "es": "es_CO"}[variant_]

@@ -1,0 +1,1 @@
+"""The project's custom Rasa graph components, referenced from config.yml."""
