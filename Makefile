@@ -40,8 +40,10 @@ validate: install
 	$(RASA) data validate --domain domain.yml --data data --config config.yml --fail-on-warnings
 
 test-conversations: train
-	$(RASA) test core --model models/assistant.tar.gz --stories tests/conversations \
+	rm -rf results/conversations
+	$(RASA) test core --model models/assistant.tar.gz --stories tests/conversations --e2e \
 	  --fail-on-prediction-errors --out results/conversations
+	$(PY) scripts/check_conversation_results.py
 
 test-e2e: train
 	$(PY) -m pytest -q -m e2e tests

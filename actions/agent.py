@@ -6,7 +6,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from zoneinfo import ZoneInfo
 
-from .base import agent_commands_allowed, company_list, registry
+from .base import agent_commands_allowed, company_list, latest_intent, registry
 from .core.clock import parse_moment
 from .core.language import variant
 
@@ -23,7 +23,7 @@ class ActionRunAgentCommand(Action):
         if not agent_commands_allowed(tracker):
             say("agent_command_refused")
             return []
-        intent = tracker.get_intent_of_latest_message()
+        intent = latest_intent(tracker)
         value = next(tracker.get_latest_entity_values("company" if intent == "agent_set_company" else "moment"), "")
         if intent == "agent_set_company":
             chosen = registry().company(value.strip().lower())

@@ -4,7 +4,7 @@ from typing import List, Text, Tuple
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
-from .base import AssistantAction
+from .base import AssistantAction, latest_intent
 from .core import replies as core
 from .core.render import find_department
 from .core.replies import Reply, Turn
@@ -29,7 +29,7 @@ class ActionAnswerQuestion(AssistantAction):
         return "action_answer_question"
 
     def respond(self, turn: Turn, tracker: Tracker) -> Tuple[List[Reply], List[EventType]]:
-        intent = tracker.get_intent_of_latest_message()
+        intent = latest_intent(tracker)
         text = tracker.latest_message.get("text") or ""
         if intent in SMALL_TALK:
             return [turn.say(SMALL_TALK[intent])], RESET

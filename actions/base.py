@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from abc import ABCMeta, abstractmethod
 from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text, Tuple
 from zoneinfo import ZoneInfo
@@ -47,6 +48,11 @@ def user_metadata(tracker: Tracker) -> Dict[str, Any]:
     return tracker.get_slot("session_started_metadata") or {}
 
 
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    """The intent the rule fired on (nlu_fallback included)."""
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
 def agent_commands_allowed(tracker: Tracker) -> bool:
     return settings().agent_commands_everywhere or tracker.get_latest_input_channel() == SHELL_CHANNEL
 
@@ -75,16 +81,14 @@ def match_company(text: str) -> Optional[str]:
     return None
 
 
-class AssistantAction(Action):
-    """Base: resolve the turn, call `respond`, send what it returns."""
+class AssistantAction(Action, metaclass=ABCMeta):
+    """Base: resolve the turn, call `respond`, send what it returns. Abstract, so never registered."""
 
     pauses_after_handoff = True
 
-    def name(self) -> Text:
-        raise NotImplementedError
-
+    @abstractmethod
     def respond(self, turn: Turn, tracker: Tracker) -> Tuple[List[Reply], List[EventType]]:
-        raise NotImplementedError
+        """The replies for this turn and the events to record."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         messages = None

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 from .answers import RESET, choice_events
-from .base import AssistantAction
+from .base import AssistantAction, latest_intent
 from .core import replies as core
 from .core.render import find_department
 from .core.replies import Reply, Turn
@@ -52,7 +52,7 @@ class ActionFollowUp(AssistantAction):
         return "action_follow_up"
 
     def respond(self, turn: Turn, tracker: Tracker) -> Tuple[List[Reply], List[EventType]]:
-        intent = tracker.get_intent_of_latest_message()
+        intent = latest_intent(tracker)
         resolved = resolve_pending_choice(turn, tracker, intent)
         if resolved is not None:
             return resolved
