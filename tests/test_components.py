@@ -1,0 +1,103 @@
+"""The project's graph components (policies/): language detection, agent commands, the intent classifier."""
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from policies.agent_commands import AgentCommandParser, parse_command
+from policies.language_detector import LanguageDetector
+from policies.text_noise import add_noise, strip_accents
+from policies.tfidf_classifier import TfidfIntentClassifier
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return LocalModelStorage(tmp_path)
+
+
+@pytest.fixture
+def context():
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def parsed(component, text):
+    return component.process([Message(data={"text": text})])[0]
+
+
+@pytest.mark.parametrize(
+    "text,language",
+    [
+        ("minha internet caiu desde ontem, ja reiniciei o modem", "pt"),
+        ("estou a tentar pagar a fatura mas o multibanco nao aceita", "pt"),
+        ("buenas tardes, se me cayo el internet y necesito ayuda", "es"),
+        ("me regala la factura de este mes porfa", "es"),
+    ],
+)
+def test_language_detector_on_clear_messages(storage, context, text, language):
+    detector = LanguageDetector.create({}, storage, Resource("lang"), context)
+    message = parsed(detector, text)
+    assert message.get("language") == language and message.get("language_confidence") >= 0.75
+    assert message.as_dict(only_output_properties=True)["language"] == language  # reaches the tracker
+
+
+def test_language_detector_is_unsure_on_tiny_messages(storage, context):
+    detector = LanguageDetector.create({}, storage, Resource("lang"), context)
+    assert parsed(detector, "1").get("language_confidence") < 0.75
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("/company webplug", ("agent_set_company", "company", "webplug")),
+        ("/empresa siempre", ("agent_set_company", "company", "siempre")),
+        ("/now 2026-11-21T23:30", ("agent_set_clock", "moment", "2026-11-21T23:30")),
+        ("/ahora real", ("agent_set_clock", "moment", "real")),
+        ("quero a empresa webplug", None),
+        ("/company", None),
+    ],
+)
+def test_agent_command_syntax(text, expected):
+    assert parse_command(text) == expected
+
+
+def test_agent_command_sets_intent_and_entity(storage, context):
+    parser = AgentCommandParser.create({}, storage, Resource("cmd"), context)
+    message = parsed(parser, "/now 2026-11-20T10:00")
+    assert message.get("intent") == {"name": "agent_set_clock", "confidence": 1.0}
+    assert message.get("entities")[0]["value"] == "2026-11-20T10:00"
+    untouched = parsed(parser, "qual o horario?")
+    assert untouched.get("intent") is None
+
+
+def tiny_training_data():
+    examples = {
+        "request_invoice_copy": ["segunda via do boleto", "me manda a fatura", "preciso do boleto", "factura del mes"],
+        "report_connection_problem": ["internet caiu", "sem sinal aqui", "la red no funciona", "net lenta demais"],
+        "request_cancellation": ["quero cancelar", "cancelar meu plano", "quiero cancelar el servicio", "encerrar contrato"],
+    }
+    return TrainingData([Message(data={"text": t, "intent": i}) for i, texts in examples.items() for t in texts])
+
+
+def test_classifier_trains_persists_and_loads(storage, context):
+    resource = Resource("tfidf")
+    classifier = TfidfIntentClassifier.create({"noisy_copies": 1}, storage, resource, context)
+    classifier.train(tiny_training_data())
+    loaded = TfidfIntentClassifier.load({"noisy_copies": 1}, storage, resource, context)
+    message = parsed(loaded, "quero a segunda via do boleto")
+    assert message.get("intent")["name"] == "request_invoice_copy"
+    ranking = message.get("intent_ranking")
+    assert len(ranking) == 3 and abs(sum(r["confidence"] for r in ranking) - 1) < 1e-6
+    assert parsed(loaded, "cancelr meu planoo").get("intent")["name"] == "request_cancellation"  # typos
+
+
+def test_untrained_classifier_leaves_messages_alone(storage, context):
+    classifier = TfidfIntentClassifier.load({}, storage, Resource("missing"), context)
+    assert parsed(classifier, "oi").get("intent") is None
+
+
+def test_noise_is_reproducible_and_near_the_rate():
+    text = "quero a segunda via da minha fatura de novembro por favor"
+    assert add_noise(text, seed=3) == add_noise(text, seed=3) != text
+    assert strip_accents("não, está ótimo") == "nao, esta otimo"
