@@ -21,7 +21,7 @@ from .core.clock import clock_from, parse_moment
 from .core.language import choose_language, variant
 from .core.registry import Registry
 from .core.render import fold
-from .core.replies import Reply, Turn, guard
+from .core.replies import Reply, Turn, greet, guard
 from .core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -120,8 +120,10 @@ class AssistantAction(Action, metaclass=ABCMeta):
         company_id = tracker.get_slot("company")
         if not company_id and metadata.get("company"):
             company_id = str(metadata["company"])
+        named = None
         if not company_id:
-            company_id = match_company(tracker.latest_message.get("text", "")) or settings().default_company
+            named = match_company(tracker.latest_message.get("text", ""))
+            company_id = named or settings().default_company
         parse = tracker.latest_message or {}
         guess = parse.get("language") if parse.get("language_confidence", 0) >= 0.75 else None
         fallback_variant = variant(guess or tracker.get_slot("language") or "pt", None)
@@ -144,7 +146,10 @@ class AssistantAction(Action, metaclass=ABCMeta):
         elif tracker.get_slot("entry_department") != entry:
             events.append(SlotSet("entry_department", entry))
         now = current_moment(tracker, ZoneInfo(company.timezone))
-        return Turn(company, language, now, messages, entry), events, None
+        turn = Turn(company, language, now, messages, entry)
+        if named:  # the customer just told us their company: welcome them to it
+            return turn, events, greet(turn)
+        return turn, events, None
 
     @staticmethod
     def send(dispatcher: CollectingDispatcher, replies: List[Reply]) -> None:

@@ -167,6 +167,8 @@ def hours(turn: Turn, department: Optional[str] = None) -> List[Reply]:
     """Opening hours of one department (with open-now status) or of all of them."""
     company, r = turn.company, turn.r
     ids = [department] if department else list(company.departments)
+    own = company.answers.get("ask_business_hours")
+    replies = [Reply(own.text.get(turn.language))] if own and own.text else []
     lines = []
     for department_id in ids:
         dept = company.departments[department_id]
@@ -183,7 +185,7 @@ def hours(turn: Turn, department: Optional[str] = None) -> List[Reply]:
             opens = calendar.next_opening(turn.now)
             status = r.text("status_closed_until", opens=r.moment(opens, turn.now)) if opens else r.text("status_closed")
         lines.append(r.text("hours_line", department=name, week=week, status=status))
-    replies = [Reply("\n".join(lines))]
+    replies.append(Reply("\n".join(lines)))
     if any(not company.departments[d].hours_known for d in ids):
         replies.append(turn.say("hours_missing_contact", contact=company.contact.get(turn.language)))
     return replies

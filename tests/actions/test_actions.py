@@ -43,8 +43,8 @@ def test_unknown_company_lists_the_known(run):
 
 
 def test_customer_can_name_the_company(run):
-    result = run(ActionGreet(), make_tracker("webplug", "greet"))
-    assert result.slot("company") == "webplug"
+    result = run(ActionHandleFallback(), make_tracker("sou cliente da webplug", "nlu_fallback"))
+    assert result.slot("company") == "webplug" and "WebPlug" in result.text and "Em que posso ajudar" in result.text
 
 
 def test_spanish_customer_of_a_brazilian_company_gets_spanish(run):
@@ -140,6 +140,11 @@ def test_human_request_goes_to_support_or_named_department(run):
     assert result.payloads == [{"handoff": {"department": "suporte", "queued_until": None}}]
     result = run(ActionHandOff(), make_tracker("quero falar com o financeiro", "request_human", slots=poxnet()))
     assert result.payloads[0]["close"]["department"] == "financeiro"
+
+
+def test_hours_of_a_company_without_hours_use_its_own_answer(run):
+    result = run(ActionTellHours(), make_tracker("qual o vosso horario?", "ask_business_hours", slots={"company": "webplug"}))
+    assert "página de contactos" in result.text and "não indicado" in result.text
 
 
 def test_hours_question_answered_from_the_calendar(run):
