@@ -127,8 +127,10 @@ class AssistantAction(Action, metaclass=ABCMeta):
         parse = tracker.latest_message or {}
         guess = parse.get("language") if parse.get("language_confidence", 0) >= 0.75 else None
         fallback_variant = variant(guess or tracker.get_slot("language") or "pt", None)
-        if not company_id:
-            return None, events, [Reply(messages["choose_company"][fallback_variant].format(companies=company_list()))]
+        if not company_id:  # no company, so no locale either: both languages unless the message is clear
+            variants = [fallback_variant] if guess else ["pt-BR", "es"]
+            text = "\n\n".join(messages["choose_company"][v].format(companies=company_list()) for v in variants)
+            return None, events, [Reply(text)]
         company = registry().company(company_id)
         if company is None:
             text = messages["unknown_company"][fallback_variant].format(name=company_id, companies=company_list())

@@ -8,6 +8,7 @@ becomes an intent with an entity, at full confidence; whether it is obeyed is th
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -17,6 +18,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+# Rasa's RegexMessageHandler reads any "/..." message as its own `/intent{...}` syntax and warns, with the
+# whole intent list, that "company poxnet" is no intent. For our commands that warning is noise.
+warnings.filterwarnings("ignore", message=r"(?s).*but found (company|empresa|now|agora|ahora) ", category=UserWarning)
 
 COMMANDS = {
     "agent_set_company": (re.compile(r"^/(?:company|empresa)\s+(?P<value>\S+)\s*$", re.I), "company"),

@@ -183,3 +183,31 @@ def test_conversations_are_stored_in_sqlite(server):
     with sqlite3.connect(server["db"]) as db:
         count = db.execute("select count(*) from events").fetchone()[0]
     assert count > 0
+
+
+def test_spanish_sales_at_night_is_queued(server):
+    chat = Chat(server, company="poxnet", now="2026-11-28T23:00:00-03:00")
+    replies = chat.say("buenas noches, quiero contratar internet para mi casa")
+    assert payloads(replies) == [{"handoff": {"department": "comercial", "queued_until": "2026-11-29T09:00:00-03:00"}}]
+    assert "mañana (domingo) a las 09:00" in text_of(replies)
+
+
+def test_spanish_finance_open_hands_off_now(server):
+    chat = Chat(server, company="poxnet", now="2026-11-23T10:00:00-03:00")
+    replies = chat.say("necesito enviar el comprobante de pago de la factura")
+    assert payloads(replies) == [{"handoff": {"department": "financeiro", "queued_until": None}}]
+    assert "Lo voy a comunicar" in text_of(replies)
+
+
+@pytest.mark.parametrize(
+    "answer,expected",
+    [
+        ("2", {"handoff": {"department": "retencao", "queued_until": "2026-11-30T08:00:00-03:00"}}),
+        ("1", {"close": {"reason": "out_of_hours", "department": "retencao", "reopens_at": "2026-11-30T08:00:00-03:00"}}),
+    ],
+)
+def test_spanish_choice_through_support(server, answer, expected):
+    chat = Chat(server, company="poxnet", department="suporte", now="2026-11-28T13:00:00-03:00")
+    offered = chat.say("quiero cancelar el servicio")
+    assert "¿Cómo prefiere seguir?" in text_of(offered) and "el lunes 30 de noviembre a las 08:00" in text_of(offered)
+    assert payloads(chat.say(answer)) == [expected]

@@ -35,6 +35,9 @@ def test_company_from_metadata_sticks(run):
 def test_missing_company_asks_which(run):
     result = run(ActionAnswerQuestion(), make_tracker("qual o dns?", "ask_dns"))
     assert "de qual empresa" in result.text and "poxnet" in result.text and "siempre" in result.text
+    assert "¿de qué empresa" in result.text  # unknown language and no company: both languages
+    clear = run(ActionAnswerQuestion(), make_tracker("necesito la factura", "request_invoice_copy", language="es"))
+    assert "¿de qué empresa" in clear.text and "de qual empresa" not in clear.text
 
 
 def test_unknown_company_lists_the_known(run):
