@@ -92,6 +92,43 @@ def test_classifier_trains_persists_and_loads(storage, context):
     assert parsed(loaded, "cancelr meu planoo").get("intent")["name"] == "request_cancellation"  # typos
 
 
+def test_fast_probabilities_equal_sklearn(storage, context):
+    classifier = TfidfIntentClassifier.create({"noisy_copies": 1}, storage, Resource("tfidf"), context)
+    classifier.train(tiny_training_data())
+    texts = ["quero cancelar", "factura", "sem sinal", "xyz"]
+    assert abs(classifier.probabilities(texts) - classifier.model.predict_proba(texts)).max() < 1e-9
+
+
+def test_action_result_validation_still_rejects_bad_responses():
+    from jsonschema import ValidationError
+    from rasa.core.actions.action import RemoteAction
+
+    from policies import rasa_speedups
+
+    rasa_speedups.install()
+    action = RemoteAction("action_x", None)
+    assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": []})
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list"})
+
+
+def test_cached_event_types_resolve_like_rasa():
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    from policies import rasa_speedups
+
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    rasa_speedups.uninstall()
+    expected = {name: Event.resolve_by_type(name) for name in names}
+    rasa_speedups.install()
+    assert {name: Event.resolve_by_type(name) for name in names} == expected
+    assert {name: Event.resolve_by_type(name) for name in names} == expected  # from the cache
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", default=Event) is Event
+
+
 def test_untrained_classifier_leaves_messages_alone(storage, context):
     classifier = TfidfIntentClassifier.load({}, storage, Resource("missing"), context)
     assert parsed(classifier, "oi").get("intent") is None

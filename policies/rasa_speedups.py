@@ -1,0 +1,69 @@
+"""Two measured fixes to Rasa 3.6's serving path, installed when the project's model loads.
+
+1. `RemoteAction._validate_action_result` calls `jsonschema.validate()`, which first validates the
+   response *schema* against the JSON-Schema meta-schema, on every custom-action call: 56% of the Rasa
+   server's CPU per message here (py-spy, see BENCHMARKS.md). The replacement compiles the validator once
+   and validates every action-server response against the same schema, raising the same error.
+2. `Event.resolve_by_type` walks every subclass of `Event` (with `inspect.isabstract`) for each event it
+   deserialises, so loading a tracker costs a class-hierarchy scan per stored event. The replacement
+   remembers the class the original lookup found for each type name; unknown names still go to the
+   original, which raises or returns the default as before.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Dict, Text
+
+from jsonschema import ValidationError
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+
+_ORIGINAL = RemoteAction._validate_action_result
+_ORIGINAL_RESOLVE = Event.resolve_by_type
+_EVENT_TYPES: Dict[Text, Any] = {}
+
+
+def _resolve_by_type(type_name: Text, default: Any = None) -> Any:
+    found = _EVENT_TYPES.get(type_name)
+    if found is not None:
+        return found
+    result = _ORIGINAL_RESOLVE(type_name, default)
+    if result is not None and result is not default:
+        _EVENT_TYPES[type_name] = result
+    return result
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    schema = RemoteAction.action_response_format_spec()
+    cls = validator_for(schema)
+    cls.check_schema(schema)  # once
+    return cls(schema)
+
+
+def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+    error = best_match(_validator().iter_errors(result))
+    if error is not None:
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from the "
+            f"Action endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+    return True
+
+
+def install() -> None:
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(_resolve_by_type)
+
+
+def uninstall() -> None:
+    RemoteAction._validate_action_result = _ORIGINAL
+    Event.resolve_by_type = staticmethod(_ORIGINAL_RESOLVE)
+
+
+__all__ = ["install", "uninstall", "ValidationError"]
