@@ -1,0 +1,76 @@
+"""Two Rasa servers sharing one conversation: PostgreSQL tracker store and Redis lock store.
+
+The test starts real PostgreSQL and Redis servers (scripts/services installs the Debian packages when
+missing), two Rasa servers and one action server, and holds a conversation that alternates between the
+two Rasa servers: the choice offered by one is answered through the other.
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, payloads, text_of, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def services():
+    folder = Path(tempfile.mkdtemp(prefix="isp-services-", dir="/tmp"))
+    env = {**os.environ, "POSTGRES_PORT": str(free_port()), "REDIS_PORT": str(free_port())}
+    started = subprocess.run([str(ROOT / "scripts" / "services"), "start", str(folder)], env=env,
+                             capture_output=True, text=True)
+    if started.returncode != 0:
+        pytest.fail(f"could not start PostgreSQL and Redis:\n{started.stderr[-2000:]}")
+    values = dict(part.split("=", 1) for line in started.stdout.splitlines() if line.startswith("export ")
+                  for part in line[len("export "):].split())
+    yield values
+    subprocess.run([str(ROOT / "scripts" / "services"), "stop", str(folder)], env=env, capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def two_servers(services, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("shared")
+    action_port, ports = free_port(), [free_port(), free_port()]
+    env = {**os.environ, **services, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+           "ASSISTANT_AGENT_COMMANDS_EVERYWHERE": "1"}
+    processes, logs = [], []
+
+    def start(command, name):
+        log = tmp / f"{name}.log"
+        logs.append(log)
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT))
+
+    start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)], "actions")
+    for i, port in enumerate(ports):
+        start([str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "deploy/endpoints.postgres-redis.yml",
+               "--credentials", "credentials.yml", "--port", str(port)], f"rasa{i}")
+    try:
+        wait_for(f"http://127.0.0.1:{action_port}/health", processes[0], logs[0])
+        for i, port in enumerate(ports):
+            wait_for(f"http://127.0.0.1:{port}/webhooks/rest/", processes[i + 1], logs[i + 1])
+        yield [{"url": f"http://127.0.0.1:{port}/webhooks/rest/webhook"} for port in ports]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_a_conversation_moves_between_servers(two_servers):
+    first = Chat(two_servers[0], company="poxnet", department="suporte", now="2026-11-22T10:00:00-03:00")
+    offered = first.say("quero cancelar o meu plano")
+    assert "2)" in text_of(offered)
+    second = Chat(two_servers[1], company="poxnet", department="suporte")
+    second.sender = first.sender  # the same customer, now routed to the other server
+    chosen = second.say("2")
+    assert payloads(chosen) == [{"handoff": {"department": "retencao", "queued_until": "2026-11-23T08:00:00-03:00"}}]
+    assert first.say("oi?") == []  # paused, as seen from the first server too
