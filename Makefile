@@ -7,7 +7,7 @@ COMPANY ?= poxnet
 TRAINING_INPUTS := $(shell find data policies -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) config.yml domain.yml
 export ASSISTANT_DEFAULT_COMPANY ?=
 
-.PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval clean
+.PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval bench clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -49,9 +49,12 @@ test-e2e: train
 	$(PY) -m pytest -q -m e2e tests
 
 nlu-eval: train   ## held-out NLU accuracy per language variant (figures in README)
-	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) scripts/nlu_eval.py
 
+
+bench: train   ## every figure of BENCHMARKS.md (15-40 min, by hand; not part of `make test`)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) bench/run.py
 
 clean:
 	rm -rf models results var .pytest_cache

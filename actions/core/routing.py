@@ -69,7 +69,9 @@ def decide(company: Company, target: str, entry: Optional[str], now: dt.datetime
     if calendar.is_open(now):
         return Decision(Outcome.HANDOFF_NOW, department_id, closes_at=calendar.closes_at(now))
     opens = calendar.next_opening(now)
-    if department.when_closed == "close" and opens is not None:
+    if opens is None:  # no opening within a year: the file's hours cannot be what the company means
+        return Decision(Outcome.HANDOFF_NOW, department_id, hours_known=False)
+    if department.when_closed == "close":
         if entry in department.offer_choice_from:
             return Decision(Outcome.OFFER_CHOICE, department_id, at=opens)
         return Decision(Outcome.CLOSE, department_id, at=opens)

@@ -71,3 +71,11 @@ def test_both_answers_to_the_choice(poxnet, continue_, outcome, payload_key):
 def test_choice_made_after_opening_hands_off_now(poxnet):
     decision = resolve_choice(poxnet, "financeiro", False, at("2026-11-23 08:05"))
     assert decision.outcome == OPEN
+
+
+def test_department_that_never_opens_is_handed_off_as_hours_unknown(poxnet):
+    closed_for_good = poxnet.copy(deep=True)
+    department = closed_for_good.departments["financeiro"]
+    object.__setattr__(department, "hours", {})  # the schema allows an empty week
+    decision = decide(closed_for_good, "financeiro", None, at("2026-11-23 10:00"))
+    assert decision.outcome == Outcome.HANDOFF_NOW and decision.hours_known is False
