@@ -90,10 +90,20 @@ def test_classifier_trains_persists_and_loads(storage, context):
     ranking = message.get("intent_ranking")
     assert len(ranking) == 3 and abs(sum(r["confidence"] for r in ranking) - 1) < 1e-6
     assert parsed(loaded, "cancelr meu planoo").get("intent")["name"] == "request_cancellation"  # typos
+    assert loaded.speller is not None and loaded.speller.correct("Preciso do bolto") == "preciso do boleto"
+
+
+def test_speller_leaves_known_and_short_words_alone():
+    from policies.tfidf_classifier import Speller
+
+    speller = Speller.learn(["segunda via do boleto", "fatura atrasada"], max_edit_distance=2, min_length=4)
+    assert speller.correct("Segunda VIA do boletto") == "segunda via do boleto"
+    assert speller.correct("xyz fatrua") == "xyz fatura"
+    assert speller.correct("internet") == "internet"  # nothing near: unchanged
 
 
 def test_fast_probabilities_equal_sklearn(storage, context):
-    classifier = TfidfIntentClassifier.create({"noisy_copies": 1}, storage, Resource("tfidf"), context)
+    classifier = TfidfIntentClassifier.create({"noisy_copies": 1, "spelling_correction": False}, storage, Resource("tfidf"), context)
     classifier.train(tiny_training_data())
     texts = ["quero cancelar", "factura", "sem sinal", "xyz"]
     assert abs(classifier.probabilities(texts) - classifier.model.predict_proba(texts)).max() < 1e-9
