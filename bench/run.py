@@ -155,7 +155,8 @@ def training_section(runs: int) -> Dict[str, List[float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="serving runs")
+    parser.add_argument("--training-runs", type=int, default=2, help="full and NLU-only trainings (3 min each)")
     parser.add_argument("--conversations", type=int, default=25, help="sequential 8-turn conversations a run")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -175,7 +176,7 @@ def main() -> int:
     if not args.skip_serving:
         report["serving"] = serving_section(args.runs, args.conversations, args.concurrency, args.seconds)
     if not args.skip_training:
-        report["training"] = training_section(args.runs)
+        report["training"] = training_section(args.training_runs)
     latest.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     import report as markdown  # noqa: E402
 
