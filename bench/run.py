@@ -84,6 +84,7 @@ def init_bot_target(tmp: Path) -> serving.Target:
     if not (bot / "models").exists():
         log("creating and training the `rasa init` example bot")
         shutil.rmtree(bot, ignore_errors=True)
+        bot.mkdir(parents=True)  # rasa init wants the folder to exist
         timed([RASA, "init", "--no-prompt", "--init-dir", str(bot)], cwd=CACHE)
     endpoints = tmp / "init-endpoints.yml"
     endpoints.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {tmp / 'init-tracker.db'}\n")
