@@ -94,7 +94,7 @@ def serving_tables(serving: Dict, training: Dict) -> List[str]:
     if training:
         full = med(training["full_s"])
         out += [f"| full training ≤ 3 min | {spread(training['full_s'], ' s')} | {mark(full <= 180)} |",
-                f"| NLU-only retraining | {spread(training['nlu_only_s'], ' s')} | – |"]
+                f"| retraining after an NLU data edit | {spread(training['nlu_only_s'], ' s')} | – |"]
     return out + [""]
 
 

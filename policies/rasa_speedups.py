@@ -46,7 +46,10 @@ def _validator():
 
 
 def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
-    error = best_match(_validator().iter_errors(result))
+    validator = _validator()
+    if validator.is_valid(result):  # one pass; the errors are only collected for an invalid response
+        return True
+    error = best_match(validator.iter_errors(result))
     if error is not None:
         error.message += (
             ". Failed to validate Action server response from API, make sure your response from the "

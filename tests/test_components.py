@@ -1,5 +1,6 @@
 """The project's graph components (policies/): language detection, agent commands, the intent classifier."""
 import pytest
+from scipy import sparse
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -102,11 +103,27 @@ def test_speller_leaves_known_and_short_words_alone():
     assert speller.correct("internet") == "internet"  # nothing near: unchanged
 
 
-def test_fast_probabilities_equal_sklearn(storage, context):
-    classifier = TfidfIntentClassifier.create({"noisy_copies": 1, "spelling_correction": False}, storage, Resource("tfidf"), context)
+def test_fast_probabilities_equal_sklearn_and_survive_persistence(storage, context):
+    config = {"noisy_copies": 1, "spelling_correction": False}
+    classifier = TfidfIntentClassifier.create(config, storage, Resource("tfidf"), context)
     classifier.train(tiny_training_data())
     texts = ["quero cancelar", "factura", "sem sinal", "xyz"]
-    assert abs(classifier.probabilities(texts) - classifier.model.predict_proba(texts)).max() < 1e-9
+    features = sparse.hstack([v.transform(texts) for v in classifier.vectorizers], format="csr")
+    assert abs(classifier.features(texts) - features).max() < 1e-12  # sklearn's own TF-IDF
+    expected = classifier.fitted.predict_proba(features)
+    assert abs(classifier.probabilities(texts) - expected).max() < 1e-9
+    loaded = TfidfIntentClassifier.load(config, storage, Resource("tfidf"), context)
+    assert loaded.fitted is None and abs(loaded.probabilities(texts) - expected).max() < 1e-12
+
+
+def test_classifier_file_that_does_not_match_is_refused(storage, context, caplog):
+    classifier = TfidfIntentClassifier.create({"noisy_copies": 0}, storage, Resource("tfidf"), context)
+    classifier.train(tiny_training_data())
+    with storage.write_to(Resource("tfidf")) as directory:
+        (directory / "features.json").write_text("{}")
+    loaded = TfidfIntentClassifier.load({}, storage, Resource("tfidf"), context)
+    assert not loaded.trained and "could not be loaded" in caplog.text
+    assert parsed(loaded, "quero cancelar").get("intent") is None
 
 
 def test_action_result_validation_still_rejects_bad_responses():
