@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))  # the model names the project's components (polic
 
 from policies.text_noise import add_noise, strip_accents  # noqa: E402
 VARIANTS = ("pt-BR", "pt-PT", "es")
+BLIND = ROOT / "bench" / "blind"
 FALLBACK = "nlu_fallback"
 
 
@@ -89,6 +90,12 @@ def evaluate(predict: Callable[[List[str]], List[str]]) -> Dict[str, Dict[str, f
         report[variant] = scores(gold, predict(texts))
         report[f"{variant} no accents"] = scores(gold, predict([strip_accents(t) for t in texts]))
         report[f"{variant} 10% noise"] = scores(gold, predict([add_noise(t) for t in texts]))
+    for variant in VARIANTS:  # written after tuning, by someone who saw neither training nor test data
+        data = read_examples([BLIND / f"{variant}.yml"])
+        report[f"blind {variant}"] = scores([i for _, i in data], predict([t for t, _ in data]))
+    blind_off = [t for t, _ in read_examples([BLIND / "off_topic.yml"])]
+    report["blind off-topic"] = {"n": len(blind_off), "rejected": round(
+        100 * sum(p in (FALLBACK, "out_of_scope") for p in predict(blind_off)) / len(blind_off), 2)}
     off_topic = [t for t, _ in read_examples([ROOT / "tests" / "nlu" / "off_topic.yml"])]
     predicted = predict(off_topic)
     rejected = sum(p in (FALLBACK, "out_of_scope") for p in predicted)

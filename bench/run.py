@@ -48,11 +48,18 @@ def timed(command: List[str], **kwargs) -> float:
 
 # -- NLU ---------------------------------------------------------------------------------------
 def rasa_default_peer() -> Path:
-    model = CACHE / "peer-rasa-default.tar.gz"
+    """The peer trained on today's training data: cached under a hash of data/nlu and its config."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "data").rglob("*.yml")) + [ROOT / "bench/peers/rasa_default_config.yml"]:
+        digest.update(path.read_bytes())
+    name = f"peer-rasa-default-{digest.hexdigest()[:12]}"
+    model = CACHE / f"{name}.tar.gz"
     if not model.exists():
         log("training the Rasa-default peer (DIET, 100 epochs): about 25 minutes on 2 cores")
         timed([RASA, "train", "nlu", "--config", str(ROOT / "bench/peers/rasa_default_config.yml"), "--nlu",
-               str(ROOT / "data"), "--out", str(CACHE), "--fixed-model-name", "peer-rasa-default"], cwd=ROOT)
+               str(ROOT / "data"), "--out", str(CACHE), "--fixed-model-name", name], cwd=ROOT)
     return model
 
 

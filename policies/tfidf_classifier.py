@@ -40,6 +40,7 @@ _ARRAYS = "classifier.npz"  # weights, intercept, each vectorizer's idf
 _FEATURES = "features.json"  # intent labels, each vectorizer's vocabulary
 _VOCABULARY = "vocabulary.json"
 _WORD = re.compile(r"[a-z]+")
+_RUN = re.compile(r"(.)\1+")  # a letter repeated
 
 
 def fold(text: str) -> str:
@@ -48,32 +49,53 @@ def fold(text: str) -> str:
 
 
 class Speller:
-    """Corrects words unknown to the training data to the nearest known word (SymSpell)."""
+    """Corrects words unknown to the training data to the nearest known word (SymSpell).
 
-    def __init__(self, counts: Dict[str, int], max_edit_distance: int, min_length: int):
+    A held key ("assinatuuura", "simmm") is undone first: an unknown word whose runs of one letter,
+    squeezed to one, match a known word's squeezed form becomes that word. Then the nearest known word
+    within `max_edit_distance` edits, one edit for words of `short_length` letters or fewer, where two
+    edits reach too many neighbours.
+    """
+
+    def __init__(self, counts: Dict[str, int], max_edit_distance: int, min_length: int, short_length: int = 4):
         from symspellpy import SymSpell
 
         self.counts, self.distance, self.min_length = counts, max_edit_distance, min_length
+        self.short_length = short_length
         self.symspell = SymSpell(max_dictionary_edit_distance=max_edit_distance, prefix_length=7)
-        for word, count in counts.items():
+        self.squeezed: Dict[str, str] = {}
+        for word, count in sorted(counts.items(), key=lambda item: -item[1]):  # the most frequent wins
             self.symspell.create_dictionary_entry(word, count)
+            self.squeezed.setdefault(_squeeze(word), word)
 
     @classmethod
-    def learn(cls, texts: List[str], max_edit_distance: int, min_length: int) -> "Speller":
+    def learn(cls, texts: List[str], max_edit_distance: int, min_length: int, short_length: int = 4) -> "Speller":
         counts = Counter(word for text in texts for word in _WORD.findall(fold(text)))
-        return cls(dict(counts), max_edit_distance, min_length)
+        return cls(dict(counts), max_edit_distance, min_length, short_length)
 
-    def correct(self, text: str) -> str:
+    def word(self, word: str) -> str:
         from symspellpy import Verbosity
 
-        def nearest(match: "re.Match") -> str:
-            word = match.group(0)
-            if word in self.counts or len(word) < self.min_length:
-                return word
-            found = self.symspell.lookup(word, Verbosity.TOP, max_edit_distance=self.distance)
-            return found[0].term if found else word
+        if word in self.counts or len(word) < self.min_length:
+            return word
+        squeezed = _squeeze(word)
+        if squeezed in self.squeezed:
+            return self.squeezed[squeezed]
+        for candidate in dict.fromkeys((word, squeezed)):
+            if len(candidate) < self.min_length:
+                continue
+            distance = self.distance if len(candidate) > self.short_length else 1
+            found = self.symspell.lookup(candidate, Verbosity.TOP, max_edit_distance=distance)
+            if found:
+                return found[0].term
+        return word
 
-        return _WORD.sub(nearest, fold(text))
+    def correct(self, text: str) -> str:
+        return _WORD.sub(lambda match: self.word(match.group(0)), fold(text))
+
+
+def _squeeze(word: str) -> str:
+    return _RUN.sub(r"\1", word)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -91,7 +113,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "noise_rate": 0.10,
             "spelling_correction": True,
             "max_edit_distance": 2,
-            "min_word_length": 4,  # shorter words are left alone: too many neighbours
+            "min_word_length": 3,  # shorter words are left alone: too many neighbours
+            "short_word_length": 4,  # words this short are corrected by one edit at most
             "ranking_length": 10,
             "random_seed": 7,
         }
@@ -176,7 +199,8 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                                          max_iter=3000, random_state=self.config["random_seed"]).fit(features, y)
         self._set(vectorizers, self.fitted.coef_.T, self.fitted.intercept_, list(self.fitted.classes_))
         if self.config["spelling_correction"]:
-            self.speller = Speller.learn(texts, self.config["max_edit_distance"], self.config["min_word_length"])
+            self.speller = Speller.learn(texts, self.config["max_edit_distance"], self.config["min_word_length"],
+                                         self.config["short_word_length"])
         self.persist()
         return self._resource
 
@@ -224,8 +248,9 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                 classifier._set(vectorizers, stored["weights"], stored["intercept"], features["labels"])
                 if (directory / _VOCABULARY).exists() and classifier.config["spelling_correction"]:
                     counts = json.loads((directory / _VOCABULARY).read_text())
-                    classifier.speller = Speller(counts, classifier.config["max_edit_distance"],
-                                                 classifier.config["min_word_length"])
+                    settings = classifier.config
+                    classifier.speller = Speller(counts, settings["max_edit_distance"], settings["min_word_length"],
+                                                 settings["short_word_length"])
         except (ValueError, KeyError, OSError) as error:
             logger.warning("TfidfIntentClassifier could not be loaded (%s); it will not classify", error)
             return cls(config, model_storage, resource)

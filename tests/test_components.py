@@ -101,6 +101,17 @@ def test_speller_leaves_known_and_short_words_alone():
     assert speller.correct("Segunda VIA do boletto") == "segunda via do boleto"
     assert speller.correct("xyz fatrua") == "xyz fatura"
     assert speller.correct("internet") == "internet"  # nothing near: unchanged
+    assert speller.correct("boletoooo atrasaada") == "boleto atrasada"  # held keys
+    assert speller.correct("da fatrua") == "da fatura"
+
+
+def test_speller_corrects_short_words_by_one_edit_only():
+    from policies.tfidf_classifier import Speller
+
+    speller = Speller.learn(["quero o pix", "sem net", "a fatura"], max_edit_distance=2, min_length=3, short_length=4)
+    assert speller.correct("pox") == "pix"  # one edit
+    assert speller.correct("pxx zz") == "pix zz"  # squeezed, then one edit; two letters: left alone
+    assert speller.correct("ppp") == "ppp"  # two edits from anything: unchanged
 
 
 def test_fast_probabilities_equal_sklearn_and_survive_persistence(storage, context):

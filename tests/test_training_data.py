@@ -55,3 +55,9 @@ def test_off_topic_set_is_large_and_unseen():
     off = examples(ROOT / "tests" / "nlu")  # off_topic.yml
     training = {norm(t) for v in VARIANTS for _, t in TRAIN[v]}
     assert len(off) >= 100 and not [t for _, t in off if norm(t) in training]
+
+
+def test_blind_benchmark_set_is_unseen():
+    blind = examples(ROOT / "bench" / "blind")
+    training = {norm(t) for v in VARIANTS for _, t in TRAIN[v]}
+    assert len(blind) >= 500 and [t for _, t in blind if norm(t) in training] == []
