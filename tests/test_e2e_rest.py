@@ -96,6 +96,12 @@ def payloads(replies):
     return [r["custom"] for r in replies if r.get("custom")]
 
 
+def assert_closed(replies, department: str, reopens_at: str, says: str) -> None:
+    """The chat was closed out of hours with DESIGN.md's payload, and the text says when it reopens."""
+    assert payloads(replies) == [{"close": {"reason": "out_of_hours", "department": department, "reopens_at": reopens_at}}]
+    assert says in text_of(replies)
+
+
 def test_missing_company_gets_a_clear_question(server):
     replies = Chat(server).say("oi, boa tarde")
     assert replies and "de qual empresa" in text_of(replies) and "poxnet" in text_of(replies)
@@ -122,11 +128,7 @@ def test_cancellation_via_support_on_sunday_continue_queues_then_bot_is_quiet(se
 def test_finance_via_sales_on_sunday_come_back_later_closes(server):
     chat = Chat(server, company="poxnet", department="comercial", now="2026-11-22T10:00:00-03:00")
     chat.say("preciso enviar o comprovante de pagamento")
-    closed = chat.say("1")
-    assert payloads(closed) == [
-        {"close": {"reason": "out_of_hours", "department": "financeiro", "reopens_at": "2026-11-23T08:00:00-03:00"}}
-    ]
-    assert "amanhã (segunda-feira), às 08:00" in text_of(closed)
+    assert_closed(chat.say("1"), "financeiro", "2026-11-23T08:00:00-03:00", "amanhã (segunda-feira), às 08:00")
 
 
 def test_sales_saturday_night_is_queued(server):
@@ -144,10 +146,7 @@ def test_finance_open_on_monday_hands_off_now(server):
 def test_spanish_cancellation_on_the_holiday_closes_in_spanish(server):
     chat = Chat(server, company="poxnet", now="2026-11-20T10:00:00-03:00")
     replies = chat.say("buenas, quiero cancelar el servicio de internet")
-    assert payloads(replies) == [
-        {"close": {"reason": "out_of_hours", "department": "retencao", "reopens_at": "2026-11-21T08:00:00-03:00"}}
-    ]
-    assert "mañana (sábado) a las 08:00" in text_of(replies)
+    assert_closed(replies, "retencao", "2026-11-21T08:00:00-03:00", "mañana (sábado) a las 08:00")
 
 
 def test_support_at_night_restart_then_handoff(server):
