@@ -81,7 +81,7 @@ def assistant_target(tmp: Path, companies: Path) -> serving.Target:
            "TRACKER_DB": str(tmp / "tracker.db"), "ASSISTANT_COMPANIES_DIR": str(companies)}
     return serving.Target(
         "assistant",
-        [[RASA, "run", "actions", "--actions", "actions", "--port", str(action_port)],
+        [[PY, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
          [RASA, "run", "--model", str(ROOT / "models/assistant.tar.gz"), "--endpoints", "endpoints.yml",
           "--credentials", "credentials.yml", "--port", str(rasa_port)]],
         f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", script="pt", metadata={"company": "poxnet"}, env=env)

@@ -57,7 +57,7 @@ def server(tmp_path_factory):
         "ASSISTANT_DEFAULT_COMPANY": "",
     }
     logs = [tmp / "actions.log", tmp / "rasa.log"]
-    actions = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
                                cwd=ROOT, env=env, stdout=open(logs[0], "w"), stderr=subprocess.STDOUT)
     rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                              "--credentials", "credentials.yml", "--port", str(rasa_port)],

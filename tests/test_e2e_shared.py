@@ -7,6 +7,7 @@ two Rasa servers: the choice offered by one is answered through the other.
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -46,7 +47,7 @@ def two_servers(services, tmp_path_factory):
         logs.append(log)
         processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT))
 
-    start([str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)], "actions")
+    start([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)], "actions")
     for i, port in enumerate(ports):
         start([str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "deploy/endpoints.postgres-redis.yml",
                "--credentials", "credentials.yml", "--port", str(port)], f"rasa{i}")
