@@ -1,6 +1,7 @@
 """`rasa test nlu` on each held-out variant (tests/nlu/<variant>/), then one table of accuracy and macro-F1.
 
-A fallback prediction counts as an error. Reports: results/nlu/<variant>/intent_report.json.
+Rasa's evaluation replaces an nlu_fallback prediction by the model's top intent (BENCHMARKS.md, from
+`make bench`, counts a fallback as an error). Reports: results/nlu/<variant>/intent_report.json.
 """
 import json
 import subprocess
