@@ -6,7 +6,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from zoneinfo import ZoneInfo
 
-from .base import agent_commands_allowed, company_list, latest_intent, registry
+from .base import agent_commands_allowed, company_list, known_company_id, latest_intent, registry
 from .core.clock import parse_moment
 from .core.language import variant
 
@@ -17,7 +17,8 @@ class ActionRunAgentCommand(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         messages = registry().messages()
-        company = registry().company(tracker.get_slot("company") or "")
+        # The first message of a shell session may be /now: the default company's zone applies already.
+        company = registry().company(known_company_id(tracker) or "")
         v = variant(tracker.get_slot("language") or (company.language if company else "pt"), company)
         say = lambda key, **kw: dispatcher.utter_message(text=messages[key][v].format(**kw))  # noqa: E731
         if not agent_commands_allowed(tracker):
@@ -43,4 +44,7 @@ class ActionRunAgentCommand(Action):
             say("clock_invalid", value=value)
             return []
         say("clock_set", moment=moment.isoformat(timespec="minutes"), zone=zone.key)
-        return [SlotSet("agent_now", moment.isoformat())]
+        events = [SlotSet("agent_now", moment.isoformat())]
+        if company and tracker.get_slot("company") != company.id:
+            events.append(SlotSet("company", company.id))
+        return events

@@ -72,6 +72,11 @@ def company_list() -> str:
     return ", ".join(f"{c.name} ({c.id})" for c in registry().companies())
 
 
+def known_company_id(tracker: Tracker) -> Optional[str]:
+    """The conversation's company as far as it is known without reading the text: slot, metadata, default."""
+    return tracker.get_slot("company") or str(user_metadata(tracker).get("company") or "") or settings().default_company
+
+
 def match_company(text: str) -> Optional[str]:
     """A company the customer named in their message, by id or name."""
     folded = fold(text or "").strip()
@@ -117,13 +122,11 @@ class AssistantAction(Action, metaclass=ABCMeta):
         messages = registry().messages()
         metadata = user_metadata(tracker)
         events: List[EventType] = []
-        company_id = tracker.get_slot("company")
-        if not company_id and metadata.get("company"):
-            company_id = str(metadata["company"])
+        company_id = tracker.get_slot("company") or str(metadata.get("company") or "")
         named = None
         if not company_id:
             named = match_company(tracker.latest_message.get("text", ""))
-            company_id = named or settings().default_company
+            company_id = named or known_company_id(tracker)
         parse = tracker.latest_message or {}
         guess = parse.get("language") if parse.get("language_confidence", 0) >= 0.75 else None
         fallback_variant = variant(guess or tracker.get_slot("language") or "pt", None)

@@ -217,3 +217,22 @@ def test_customer_cannot_set_the_clock_through_metadata(run, metadata_key):
     tracker = make_tracker("quero cancelar", "request_cancellation",
                            slots={"company": "poxnet", "agent_now": MONDAY}, metadata={metadata_key: SUNDAY})
     assert run(ActionAnswerQuestion(), tracker).payloads[0]["handoff"]["queued_until"] is None
+
+
+@pytest.mark.parametrize("source", ["default_company", "metadata"])
+def test_first_shell_command_reads_the_moment_in_the_known_company_zone(run, monkeypatch, source):
+    """/now as the very first message: no company slot yet, but the default company or metadata gives the zone."""
+    entities = [{"entity": "moment", "value": "2026-11-22T10:00"}]
+    metadata = {"company": "siempre"} if source == "metadata" else None
+    if source == "default_company":
+        monkeypatch.setenv("ASSISTANT_DEFAULT_COMPANY", "siempre")
+    base.settings.cache_clear()
+    try:
+        tracker = make_tracker("/now 2026-11-22T10:00", "agent_set_clock", metadata=metadata, entities=entities,
+                               channel="cmdline")
+        result = run(ActionRunAgentCommand(), tracker)
+        assert result.slot("agent_now") == "2026-11-22T10:00:00-05:00" and result.slot("company") == "siempre"
+        assert "America/Bogota" in result.text
+    finally:
+        monkeypatch.delenv("ASSISTANT_DEFAULT_COMPANY", raising=False)
+        base.settings.cache_clear()
