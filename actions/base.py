@@ -141,7 +141,8 @@ class AssistantAction(Action, metaclass=ABCMeta):
         if tracker.get_slot("company") != company.id:
             events.append(SlotSet("company", company.id))
         language = choose_language(
-            parse.get("language"), parse.get("language_confidence") or 0.0, tracker.get_slot("language"), company
+            parse.get("language"), parse.get("language_confidence") or 0.0, tracker.get_slot("language"), company,
+            understood=latest_intent(tracker) != "nlu_fallback",
         )
         if tracker.get_slot("language") != language:
             events.append(SlotSet("language", language))

@@ -10,10 +10,14 @@ SWITCH_CONFIDENCE = 0.75
 
 
 def choose_language(
-    detected: Optional[str], confidence: float, current: Optional[str], company: Company
+    detected: Optional[str], confidence: float, current: Optional[str], company: Company, understood: bool = True
 ) -> str:
-    """The customer's language when clear; otherwise the conversation's, or the company's for a new one."""
-    if detected in LANGUAGES and confidence >= SWITCH_CONFIDENCE:
+    """The customer's language when clear; otherwise the conversation's, or the company's for a new one.
+
+    A message the NLU did not understand (keyboard mash, a stray word) never switches: the detector is
+    confident about nonsense too.
+    """
+    if understood and detected in LANGUAGES and confidence >= SWITCH_CONFIDENCE:
         return detected
     if current in LANGUAGES:
         return current

@@ -62,6 +62,14 @@ def test_short_message_keeps_the_conversation_language(run):
     assert "¡Con gusto!" in result.text and result.slot("language") == "<unset>"
 
 
+def test_gibberish_never_switches_the_conversation_language(run):
+    """The detector is sure of nonsense too ("asdkjh qwe" reads as Spanish): not understood, not switched."""
+    tracker = make_tracker("asdkjh qwe", "nlu_fallback", slots=poxnet(language="pt"), language="es",
+                           language_confidence=0.9)
+    result = run(ActionHandleFallback(), tracker)
+    assert "outro jeito" in result.text and result.slot("language") == "<unset>"
+
+
 def test_new_conversation_starts_in_company_language(run):
     result = run(ActionAnswerQuestion(), make_tracker("dns", "ask_dns", slots={"company": "siempre"}))
     assert "no la tengo" in result.text  # Spanish "not covered" for the Colombian company
@@ -143,6 +151,9 @@ def test_human_request_goes_to_support_or_named_department(run):
     assert result.payloads == [{"handoff": {"department": "suporte", "queued_until": None}}]
     result = run(ActionHandOff(), make_tracker("quero falar com o financeiro", "request_human", slots=poxnet()))
     assert result.payloads[0]["close"]["department"] == "financeiro"
+    result = run(ActionHandOff(), make_tracker("hola, quiero hablar con finanzas", "request_human", slots=poxnet(),
+                                               language="es"))
+    assert result.payloads[0]["close"]["department"] == "financeiro" and "Financiero" in result.text
 
 
 def test_hours_of_a_company_without_hours_use_its_own_answer(run):
