@@ -126,7 +126,7 @@ class AssistantAction(Action, metaclass=ABCMeta):
         named = None
         if not company_id:
             named = match_company(tracker.latest_message.get("text", ""))
-            company_id = named or known_company_id(tracker)
+            company_id = named or settings().default_company
         parse = tracker.latest_message or {}
         guess = parse.get("language") if parse.get("language_confidence", 0) >= 0.75 else None
         fallback_variant = variant(guess or tracker.get_slot("language") or "pt", None)

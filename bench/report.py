@@ -27,29 +27,29 @@ def draw_spread(row: Dict) -> str:
 
 
 def nlu_tables(nlu: Dict) -> List[str]:
+    shown = [(k, label) for k, label in PEERS if k in nlu]
     out = ["## 1. NLU quality", "",
            "Held-out files `tests/nlu/<variant>/` (5 messages per intent, 59 intents, never trained on). "
            "Accuracy counts a fallback as an error; all three models use a 0.3 fallback threshold. "
            "Deterministic: one run. The *10% noise* rows are the mean of 8 noise draws (the worst and best "
-           "draw in brackets): one draw moves a variant by about 1.5 points. The *blind* rows are a second held-out set (bench/blind/, 3 messages per "
-           "intent and variant, 57 off-topic) written after the training data was tuned, by a writer who saw "
+           "draw in brackets): one draw moves a variant by about 1.5 points. The *blind* rows are a second "
+           "held-out set (bench/blind/, 3 messages per intent and variant, 57 off-topic) written after the training data was tuned, by a writer who saw "
            "neither the training nor the test messages: the figure that tuning cannot have flattered.", "",
-           "| variant | " + " | ".join(f"{label} acc / macro-F1" for _, label in PEERS if _ in nlu) + " |",
-           "|---|" + "---|" * sum(1 for k, _ in PEERS if k in nlu)]
+           "| variant | " + " | ".join(f"{label} acc / macro-F1" for _, label in shown) + " |",
+           "|---|" + "---|" * len(shown)]
     for variant in VARIANTS:
         for suffix in ("", " no accents", " 10% noise"):
             row = [f"{nlu[k][variant + suffix]['accuracy']}% / {nlu[k][variant + suffix]['macro_f1']}%"
-                   + draw_spread(nlu[k][variant + suffix]) for k, _ in PEERS if k in nlu]
+                   + draw_spread(nlu[k][variant + suffix]) for k, _ in shown]
             out.append(f"| {variant}{suffix} | " + " | ".join(row) + " |")
     for variant in VARIANTS:
         name = f"blind {variant}"
-        if all(name in nlu[k] for k, _ in PEERS if k in nlu):
-            row = [f"{nlu[k][name]['accuracy']}% / {nlu[k][name]['macro_f1']}%" for k, _ in PEERS if k in nlu]
+        if all(name in nlu[k] for k, _ in shown):
+            row = [f"{nlu[k][name]['accuracy']}% / {nlu[k][name]['macro_f1']}%" for k, _ in shown]
             out.append(f"| {name} ({nlu['assistant'][name]['n']} messages) | " + " | ".join(row) + " |")
-    if all("blind off-topic" in nlu[k] for k, _ in PEERS if k in nlu):
+    if all("blind off-topic" in nlu[k] for k, _ in shown):
         out.append(f"| blind off-topic ({nlu['assistant']['blind off-topic']['n']} messages), rejected | " + " | ".join(
-            f"{nlu[k]['blind off-topic']['rejected']}%" for k, _ in PEERS if k in nlu) + " |")
-    shown = [(k, label) for k, label in PEERS if k in nlu]
+            f"{nlu[k]['blind off-topic']['rejected']}%" for k, _ in shown) + " |")
     out += ["", "| off-topic set (tests/nlu/off_topic.yml) | " + " | ".join(label for _, label in shown) + " |",
             "|---|" + "---|" * len(shown),
             f"| off-topic rejected ({nlu['assistant']['off-topic']['n']} messages, pt and es) | "
