@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from .core.clock import clock_from, parse_moment
 from .core.language import choose_language, variant
+from .core.reading import Cues, word_count
 from .core.registry import Registry
 from .core.render import fold
 from .core.replies import Reply, Turn, greet, guard
@@ -36,6 +37,11 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def registry() -> Registry:
     return Registry(settings().companies_dir, settings().messages_path)
+
+
+@lru_cache(maxsize=1)
+def cues() -> Cues:
+    return Cues.load(settings().cues_path)
 
 
 def user_metadata(tracker: Tracker) -> Dict[str, Any]:
@@ -142,7 +148,7 @@ class AssistantAction(Action, metaclass=ABCMeta):
             events.append(SlotSet("company", company.id))
         language = choose_language(
             parse.get("language"), parse.get("language_confidence") or 0.0, tracker.get_slot("language"), company,
-            understood=latest_intent(tracker) != "nlu_fallback",
+            understood=latest_intent(tracker) != "nlu_fallback", words=word_count(parse.get("text") or ""),
         )
         if tracker.get_slot("language") != language:
             events.append(SlotSet("language", language))
@@ -152,7 +158,7 @@ class AssistantAction(Action, metaclass=ABCMeta):
         elif tracker.get_slot("entry_department") != entry:
             events.append(SlotSet("entry_department", entry))
         now = current_moment(tracker, ZoneInfo(company.timezone))
-        turn = Turn(company, language, now, messages, entry)
+        turn = Turn(company, language, now, messages, entry, cues())
         if named:  # the customer just told us their company: welcome them to it
             return turn, events, greet(turn)
         return turn, events, None

@@ -5,19 +5,22 @@ from typing import Optional
 
 from .schema import LANGUAGES, Company
 
-# Below this detector confidence a message is too short or mixed to switch language.
-SWITCH_CONFIDENCE = 0.75
+# Below this detector confidence, or under this many words, a message is too short or mixed to switch
+# the conversation's language ("ok", "Iperó?", "WhatsApp??" read as either language).
+SWITCH_CONFIDENCE = 0.7
+SWITCH_WORDS = 3
 
 
 def choose_language(
-    detected: Optional[str], confidence: float, current: Optional[str], company: Company, understood: bool = True
+    detected: Optional[str], confidence: float, current: Optional[str], company: Company, understood: bool = True,
+    words: int = SWITCH_WORDS,
 ) -> str:
     """The customer's language when clear; otherwise the conversation's, or the company's for a new one.
 
     A message the NLU did not understand (keyboard mash, a stray word) never switches: the detector is
     confident about nonsense too.
     """
-    if understood and detected in LANGUAGES and confidence >= SWITCH_CONFIDENCE:
+    if understood and detected in LANGUAGES and confidence >= SWITCH_CONFIDENCE and words >= SWITCH_WORDS:
         return detected
     if current in LANGUAGES:
         return current

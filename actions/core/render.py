@@ -11,7 +11,7 @@ import unicodedata
 from typing import Dict, List, Optional
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time, get_day_names, get_month_names
+from babel.dates import format_date, format_time, get_day_names
 
 from .calendar import BusinessCalendar
 from .language import babel_locale
@@ -71,45 +71,6 @@ class Renderer:
         if department.closed_on_holidays:
             parts.append(self.text("hours_holidays_closed"))
         return "; ".join(parts)
-
-
-_MONTHS: Dict[str, int] = {}
-for _locale in ("pt_BR", "pt_PT", "es"):
-    for _number, _name in get_month_names("wide", locale=_locale).items():
-        _MONTHS[fold(_name)] = _number
-_NUMERIC = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b")
-_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_WORDS = re.compile(r"\b(\d{1,2})\s+de\s+([a-z]+)(?:\s+de\s+(\d{4}))?\b")
-_RELATIVE = {"hoje": 0, "hoy": 0, "ontem": -1, "ayer": -1, "anteontem": -2, "anteayer": -2}
-
-
-def find_date(text: str, today: dt.date) -> Optional[dt.date]:
-    """A date the customer wrote (10/11, 10/11/2026, 2026-11-10, 10 de novembro, ontem); day first.
-
-    Without a year, the latest such date not after today (customers tell past dates here).
-    """
-    folded = fold(text)
-    try:
-        if match := _ISO.search(folded):
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _NUMERIC.search(folded):
-            return _with_year(int(match[1]), int(match[2]), match[3], today)
-        if (match := _WORDS.search(folded)) and match[2] in _MONTHS:
-            return _with_year(int(match[1]), _MONTHS[match[2]], match[3], today)
-    except ValueError:
-        return None
-    for word, offset in _RELATIVE.items():
-        if re.search(rf"\b{word}\b", folded):
-            return today + dt.timedelta(days=offset)
-    return None
-
-
-def _with_year(day: int, month: int, year: Optional[str], today: dt.date) -> dt.date:
-    if year:
-        number = int(year)
-        return dt.date(number + 2000 if number < 100 else number, month, day)
-    candidate = dt.date(today.year, month, day)
-    return candidate if candidate <= today else dt.date(today.year - 1, month, day)
 
 
 def find_department(company: Company, text: str) -> Optional[str]:

@@ -7,14 +7,16 @@ mistyped company file.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 from zoneinfo import ZoneInfo
 
 from .calendar import Holidays
 from .language import variant as variant_for
-from .render import Renderer, find_date, fold
-from .routing import Decision, Outcome, calendar_for, decide, resolve_choice
+from .reading import Cues, billed_minutes, find_date, find_day_count, find_duration
+from .render import Renderer, fold
+from .routing import Decision, Outcome, calendar_for, decide, department_for, resolve_choice
 from .schema import Company, Deadline
 
 
@@ -35,6 +37,7 @@ class Turn:
     now: dt.datetime
     messages: Dict[str, Dict[str, str]]
     entry: Optional[str] = None
+    cues: Optional[Cues] = None
 
     @property
     def variant(self) -> str:
@@ -68,8 +71,21 @@ def not_covered(turn: Turn) -> List[Reply]:
     return [turn.say("not_covered", contact=turn.company.contact.get(turn.language))]
 
 
-def answer(turn: Turn, intent: str, text: str = "", first_step_done: bool = False) -> List[Reply]:
-    """The company's answer to `intent`, its computed deadlines, then the routing decision if any."""
+def answer(turn: Turn, intent: str, text: str = "", first_step_done: bool = False, route_to: bool = True) -> List[Reply]:
+    """The company's answer to `intent`, its computed figures, then the routing decision if any."""
+    replies = answer_texts(turn, intent, text)
+    found = turn.company.answers.get(intent)
+    if found is not None and found.route and route_to:
+        if found.first_step and not first_step_done:
+            replies.append(Reply(found.first_step.get(turn.language)))
+            replies.append(turn.say("first_step_question"))
+        else:
+            replies.extend(route(turn, intent))
+    return replies
+
+
+def answer_texts(turn: Turn, intent: str, text: str = "") -> List[Reply]:
+    """What the company says to `intent`, with deadlines and billing computed from the message."""
     found = turn.company.answers.get(intent)
     if found is None:
         return not_covered(turn)
@@ -78,12 +94,42 @@ def answer(turn: Turn, intent: str, text: str = "", first_step_done: bool = Fals
         replies.append(Reply(found.text.get(turn.language)))
     for name in found.deadlines:
         replies.append(deadline(turn, turn.company.deadlines[name], text))
-    if found.route:
-        if found.first_step and not first_step_done:
-            replies.append(Reply(found.first_step.get(turn.language)))
-            replies.append(turn.say("first_step_question"))
-        else:
-            replies.extend(route(turn, intent))
+    if found.compute == "billing_blocks":
+        replies.extend(billing_blocks(turn, text))
+    return replies
+
+
+def missing_facts(turn: Turn, text: str) -> List[Reply]:
+    """An honest "not in our documents" for facts the message asks for that the seeds lack."""
+    folded = fold(text or "")
+    labels = []
+    for fact in turn.company.missing:
+        if fact.label and any(re.search(rf"\b{re.escape(word)}\b", folded) for word in fact.match):
+            labels.append(fact.label.get(turn.language))
+    if not labels:
+        return []
+    topics = turn.r.text("and").join(dict.fromkeys(labels))
+    return [turn.say("missing_fact", topics=topics, contact=turn.company.contact.get(turn.language))]
+
+
+def billing_blocks(turn: Turn, text: str) -> List[Reply]:
+    """Support time billed in blocks rounded up, for the duration the customer gives (WebPlug)."""
+    blocks = turn.company.billing_blocks
+    minutes = find_duration(text)
+    if blocks is None or minutes is None:
+        return []
+    outside = bool(turn.cues and turn.cues.match("outside_hours", text, turn.language))
+    inside = bool(turn.cues and turn.cues.match("inside_hours", text, turn.language))
+    sides = [("inside", blocks.inside_minutes)] if inside and not outside else []
+    sides += [("outside", blocks.outside_minutes)] if outside else []
+    sides = sides or [("inside", blocks.inside_minutes), ("outside", blocks.outside_minutes)]
+    r = turn.r
+    duration = (r.text("duration_minutes", minutes=minutes) if minutes < 60
+                else r.text("duration_hours", hours=minutes // 60, minutes=minutes % 60, total=minutes))
+    replies = []
+    for side, block in sides:
+        billed, count = billed_minutes(minutes, block)
+        replies.append(turn.say(f"billing_blocks_{side}", duration=duration, billed=billed, blocks=count, block=block))
     return replies
 
 
@@ -93,15 +139,19 @@ def needs_first_step(turn: Turn, intent: str) -> bool:
 
 
 def deadline(turn: Turn, rule: Deadline, text: str) -> Reply:
+    """A deadline counted from the date the customer gives, else from now (or asked, if it needs one)."""
     r, label = turn.r, rule.label.get(turn.language)
     zone = ZoneInfo(turn.company.timezone)
     local_now = turn.now.astimezone(zone)
-    if rule.counted_from == "customer_date":
-        start_day = find_date(text, local_now.date())
-        if start_day is None:
-            return turn.say("deadline_needs_date", label=label)
-        start = dt.datetime.combine(start_day, dt.time(), zone)
-        counted_from = r.text("deadline_counted_from", date=r.date(start_day))
+    given = find_date(text, local_now.date(), cues=turn.cues, language=turn.language)
+    if given is not None and rule.unit in ("hours", "business_hours") and given == local_now.date():
+        given = None  # "hoje": the hours count from now, not from midnight
+    if given is None and rule.counted_from == "customer_date":
+        return turn.say("deadline_needs_date", label=label)
+    if given is not None:
+        start = max(dt.datetime.combine(given, dt.time(), zone), local_now) if given > local_now.date() else \
+            dt.datetime.combine(given, dt.time(), zone)
+        counted_from = r.text("deadline_counted_from", date=r.date(given))
     else:
         start, counted_from = local_now, r.text("deadline_counted_from_now")
     if rule.unit == "business_hours":
@@ -114,6 +164,10 @@ def deadline(turn: Turn, rule: Deadline, text: str) -> Reply:
         due = start + dt.timedelta(hours=rule.amount)
         return turn.say("deadline_moment", label=label, when=r.moment(due, turn.now), counted_from=counted_from)
     days = [rule.amount] + ([rule.amount_max] if rule.amount_max else [])
+    if rule.amount_max:
+        quoted = find_day_count(text, rule.amount, rule.amount_max)  # the customer's proposal states one
+        if quoted:
+            days = [quoted]
     holidays = Holidays(turn.company.holidays.country, turn.company.holidays.subdivision)
     if rule.unit == "business_days":
         dates = [holidays.add_business_days(start.date(), n) for n in days]
@@ -189,3 +243,8 @@ def hours(turn: Turn, department: Optional[str] = None) -> List[Reply]:
     if any(not company.departments[d].hours_known for d in ids):
         replies.append(turn.say("hours_missing_contact", contact=company.contact.get(turn.language)))
     return replies
+
+
+def department_of(company: Company, target: str) -> Optional[str]:
+    """The department an intent routes to, or the department itself."""
+    return department_for(company, target)

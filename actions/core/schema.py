@@ -135,7 +135,14 @@ class Answer(Strict):
         None, description="what the customer tries before a technical handoff (e.g. restart the equipment)"
     )
     deadlines: List[str] = Field([], description="names of computed deadlines in the company's `deadlines`")
+    compute: Optional[str] = Field(None, description="billing_blocks: bill a duration the customer gives")
     source: str
+
+    @validator("compute")
+    def known_computation(cls, value: Optional[str]) -> Optional[str]:
+        if value not in (None, "billing_blocks"):
+            raise ValueError("must be 'billing_blocks'")
+        return value
 
     @root_validator(skip_on_failure=True)
     def says_something(cls, values: dict) -> dict:
@@ -184,10 +191,38 @@ class StaffNote(Strict):
 
 
 class MissingFact(Strict):
-    """A fact a customer may ask for that the seeds do not give; the bot says it does not know."""
+    """A fact a customer may ask for that the seeds do not give; the bot says it does not know.
+
+    `intents` lists the questions this gap leaves unanswered (the bot answers them honestly with the
+    company's own contacts); `match` lists accent-free words that, in any question, mean the customer
+    asks for this fact, so the reply adds that it is not known (`label` names it to the customer).
+    """
 
     topic: str
     note: str
+    label: Optional[Localized] = None
+    match: List[str] = []
+    intents: List[str] = []
+
+    @validator("match", each_item=True)
+    def plain_match(cls, value: str) -> str:
+        if value != value.lower() or not value.isascii() or not value.strip():
+            raise ValueError(f"match word '{value}' must be lowercase ASCII")
+        return value
+
+    @root_validator(skip_on_failure=True)
+    def label_for_match(cls, values: dict) -> dict:
+        if values.get("match") and not values.get("label"):
+            raise ValueError("a missing fact with `match` words needs a `label` to name it to the customer")
+        return values
+
+
+class BillingBlocks(Strict):
+    """Support time billed in blocks rounded up: inside and outside the business hours (WebPlug)."""
+
+    inside_minutes: int = Field(..., gt=0)
+    outside_minutes: int = Field(..., gt=0)
+    source: str
 
 
 class HolidayCalendar(Strict):
@@ -207,6 +242,7 @@ class Company(Strict):
     departments: Dict[str, Department]
     answers: Dict[str, Answer]
     deadlines: Dict[str, Deadline] = {}
+    billing_blocks: Optional[BillingBlocks] = None
     staff_only: List[StaffNote] = []
     missing: List[MissingFact] = []
 
@@ -253,6 +289,13 @@ class Company(Strict):
         for name, deadline in values.get("deadlines", {}).items():
             if deadline.department and deadline.department not in departments:
                 raise ValueError(f"deadlines.{name}.department: unknown department '{deadline.department}'")
+        for intent, answer in values["answers"].items():
+            if answer.compute == "billing_blocks" and not values.get("billing_blocks"):
+                raise ValueError(f"answers.{intent}.compute: the company has no `billing_blocks`")
+        for index, fact in enumerate(values.get("missing", [])):
+            for intent in fact.intents:
+                if intent in values["answers"]:
+                    raise ValueError(f"missing.{index}.intents: '{intent}' is answered, so it is not missing")
         for dept_id, dept in departments.items():
             for entry in dept.offer_choice_from:
                 if entry not in departments:
@@ -262,6 +305,9 @@ class Company(Strict):
     @property
     def language(self) -> str:
         return self.locale[:2]
+
+    def missing_for(self, intent: str) -> Optional[MissingFact]:
+        return next((fact for fact in self.missing if intent in fact.intents), None)
 
     def secrets(self) -> List[str]:
         return [s for note in self.staff_only for s in note.secrets]

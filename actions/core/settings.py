@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class Settings:
     companies_dir: Path
     messages_path: Path
+    cues_path: Path
     default_company: Optional[str]
     fixed_now: Optional[str]
     agent_commands_everywhere: bool
@@ -23,6 +24,7 @@ class Settings:
         return cls(
             companies_dir=Path(env.get("ASSISTANT_COMPANIES_DIR", ROOT / "companies")),
             messages_path=Path(env.get("ASSISTANT_MESSAGES", ROOT / "locales" / "messages.yml")),
+            cues_path=Path(env.get("ASSISTANT_CUES", ROOT / "locales" / "cues.yml")),
             default_company=env.get("ASSISTANT_DEFAULT_COMPANY") or None,
             fixed_now=env.get("ASSISTANT_FIXED_NOW") or None,
             # Agent slash commands (/company, /now) are honoured in `rasa shell` only, unless this is set

@@ -3,9 +3,7 @@ import pytest
 
 from actions import base
 from actions.agent import ActionRunAgentCommand
-from actions.answers import ActionAnswerQuestion, ActionGreet, ActionTellHours
-from actions.fallback import ActionHandleFallback
-from actions.handoff import ActionFollowUp, ActionHandOff
+from actions.respond import ActionRespond
 from actions.session import ActionSessionStart
 from tests.actions.conftest import make_tracker
 
@@ -19,46 +17,46 @@ def poxnet(**slots):
 
 
 def test_greeting_names_the_company(run):
-    assert "POXNET" in run(ActionGreet(), make_tracker("oi", "greet", metadata={"company": "poxnet"})).text
-    webplug = run(ActionGreet(), make_tracker("bom dia", "greet", metadata={"company": "webplug"}))
+    assert "POXNET" in run(ActionRespond(), make_tracker("oi", "greet", metadata={"company": "poxnet"})).text
+    webplug = run(ActionRespond(), make_tracker("bom dia", "greet", metadata={"company": "webplug"}))
     assert "WebPlug" in webplug.text and "Em que posso ajudar" in webplug.text  # pt-PT wording
-    siempre = run(ActionGreet(), make_tracker("hola", "greet", metadata={"company": "siempre"}))
+    siempre = run(ActionRespond(), make_tracker("hola", "greet", metadata={"company": "siempre"}))
     assert "SIEMPRE" in siempre.text and "¿En qué le puedo ayudar?" in siempre.text
 
 
 def test_company_from_metadata_sticks(run):
-    result = run(ActionGreet(), make_tracker("oi", "greet", metadata={"company": "poxnet", "department": "suporte"}))
+    result = run(ActionRespond(), make_tracker("oi", "greet", metadata={"company": "poxnet", "department": "suporte"}))
     assert result.slot("company") == "poxnet" and result.slot("entry_department") == "suporte"
     assert result.slot("language") == "pt"
 
 
 def test_missing_company_asks_which(run):
-    result = run(ActionAnswerQuestion(), make_tracker("qual o dns?", "ask_dns"))
+    result = run(ActionRespond(), make_tracker("qual o dns?", "ask_dns"))
     assert "de qual empresa" in result.text and "poxnet" in result.text and "siempre" in result.text
     assert "¿de qué empresa" in result.text  # unknown language and no company: both languages
-    clear = run(ActionAnswerQuestion(), make_tracker("necesito la factura", "request_invoice_copy", language="es"))
+    clear = run(ActionRespond(), make_tracker("necesito la factura", "request_invoice_copy", language="es"))
     assert "¿de qué empresa" in clear.text and "de qual empresa" not in clear.text
 
 
 def test_unknown_company_lists_the_known(run):
-    result = run(ActionGreet(), make_tracker("hola", "greet", metadata={"company": "claro"}, language="es"))
+    result = run(ActionRespond(), make_tracker("hola", "greet", metadata={"company": "claro"}, language="es"))
     assert "claro" in result.text and "webplug" in result.text
 
 
 def test_customer_can_name_the_company(run):
-    result = run(ActionHandleFallback(), make_tracker("sou cliente da webplug", "nlu_fallback"))
+    result = run(ActionRespond(), make_tracker("sou cliente da webplug", "nlu_fallback"))
     assert result.slot("company") == "webplug" and "WebPlug" in result.text and "Em que posso ajudar" in result.text
 
 
 def test_spanish_customer_of_a_brazilian_company_gets_spanish(run):
-    result = run(ActionAnswerQuestion(), make_tracker("en que ciudades estan?", "ask_coverage", slots=poxnet(), language="es"))
+    result = run(ActionRespond(), make_tracker("en que ciudades estan?", "ask_coverage", slots=poxnet(), language="es"))
     assert "Sorocaba" in result.text and result.slot("language") == "es"
     assert "ciudades" in result.text.lower() or "atendemos" in result.text.lower()
 
 
 def test_short_message_keeps_the_conversation_language(run):
     tracker = make_tracker("ok", "thank", slots=poxnet(language="es"), language="pt", language_confidence=0.55)
-    result = run(ActionAnswerQuestion(), tracker)
+    result = run(ActionRespond(), tracker)
     assert "¡Con gusto!" in result.text and result.slot("language") == "<unset>"
 
 
@@ -66,29 +64,29 @@ def test_gibberish_never_switches_the_conversation_language(run):
     """The detector is sure of nonsense too ("asdkjh qwe" reads as Spanish): not understood, not switched."""
     tracker = make_tracker("asdkjh qwe", "nlu_fallback", slots=poxnet(language="pt"), language="es",
                            language_confidence=0.9)
-    result = run(ActionHandleFallback(), tracker)
+    result = run(ActionRespond(), tracker)
     assert "outro jeito" in result.text and result.slot("language") == "<unset>"
 
 
 def test_new_conversation_starts_in_company_language(run):
-    result = run(ActionAnswerQuestion(), make_tracker("dns", "ask_dns", slots={"company": "siempre"}))
+    result = run(ActionRespond(), make_tracker("dns", "ask_dns", slots={"company": "siempre"}))
     assert "no la tengo" in result.text  # Spanish "not covered" for the Colombian company
 
 
 def test_uncovered_question_is_honest_with_own_contacts(run):
-    result = run(ActionAnswerQuestion(), make_tracker("qual dns", "ask_dns", slots={"company": "webplug"}))
+    result = run(ActionRespond(), make_tracker("qual dns", "ask_dns", slots={"company": "webplug"}))
     assert "WebPlug" in result.text and "177.86" not in result.text and "POXNET" not in result.text
 
 
 def test_router_password_never_leaks(run):
     for text in ("qual a senha padrao da onu zte", "me passa user e senha do roteador, sou tecnico"):
-        result = run(ActionAnswerQuestion(), make_tracker(text, "ask_router_password", slots=poxnet()))
+        result = run(ActionRespond(), make_tracker(text, "ask_router_password", slots=poxnet()))
         lowered = result.text.lower()
         assert result.text and "multipro" not in lowered and "adminisp" not in lowered and "8080" not in lowered
 
 
 def test_cancellation_on_sunday_asked_directly_closes(run):
-    result = run(ActionAnswerQuestion(), make_tracker("quero cancelar", "request_cancellation", slots=poxnet()))
+    result = run(ActionRespond(), make_tracker("quero cancelar", "request_cancellation", slots=poxnet()))
     assert result.payloads == [
         {"close": {"reason": "out_of_hours", "department": "retencao", "reopens_at": "2026-11-23T08:00:00-03:00"}}
     ]
@@ -97,82 +95,90 @@ def test_cancellation_on_sunday_asked_directly_closes(run):
 
 def test_cancellation_through_support_offers_the_choice_then_continue_queues(run):
     slots = poxnet(entry_department="suporte")
-    offered = run(ActionAnswerQuestion(), make_tracker("quero cancelar", "request_cancellation", slots=slots))
+    offered = run(ActionRespond(), make_tracker("quero cancelar", "request_cancellation", slots=slots))
     assert offered.slot("pending_choice") == "retencao" and not offered.payloads
     assert "1)" in offered.text and "2)" in offered.text
     assert [b["payload"] for b in offered.messages[-1]["buttons"]] == ["/choose_return_later", "/choose_continue"]
-    chosen = run(ActionFollowUp(), make_tracker("2", "choose_continue", slots={**slots, "pending_choice": "retencao"}))
+    chosen = run(ActionRespond(), make_tracker("2", "choose_continue", slots={**slots, "pending_choice": "retencao"}))
     assert chosen.payloads == [{"handoff": {"department": "retencao", "queued_until": "2026-11-23T08:00:00-03:00"}}]
     assert chosen.paused and chosen.slot("pending_choice") is None
 
 
 def test_choice_typed_as_1_closes(run):
     slots = poxnet(entry_department="comercial", pending_choice="financeiro")
-    result = run(ActionHandleFallback(), make_tracker("1", "nlu_fallback", slots=slots))
+    result = run(ActionRespond(), make_tracker("1", "nlu_fallback", slots=slots))
     assert result.payloads[0]["close"]["department"] == "financeiro"
 
 
 def test_unclear_answer_to_the_choice_repeats_it(run):
     slots = poxnet(entry_department="comercial", pending_choice="financeiro")
-    result = run(ActionFollowUp(), make_tracker("sim", "affirm", slots=slots))
+    result = run(ActionRespond(), make_tracker("sim", "affirm", slots=slots))
     assert "responda 1" in result.text and not result.payloads
 
 
 def test_sales_at_night_is_queued_never_closed(run):
-    result = run(ActionAnswerQuestion(), make_tracker("quero contratar", "request_contract", slots=poxnet(agent_now=SAT_NIGHT)))
+    result = run(ActionRespond(), make_tracker("quero contratar", "request_contract", slots=poxnet(agent_now=SAT_NIGHT)))
     assert result.payloads == [{"handoff": {"department": "comercial", "queued_until": "2026-11-29T09:00:00-03:00"}}]
     assert result.paused
 
 
 def test_finance_open_on_monday_hands_off_now(run):
-    result = run(ActionAnswerQuestion(), make_tracker("mandar comprovante", "send_payment_receipt", slots=poxnet(agent_now=MONDAY)))
+    result = run(ActionRespond(), make_tracker("mandar comprovante", "send_payment_receipt", slots=poxnet(agent_now=MONDAY)))
     assert result.payloads == [{"handoff": {"department": "financeiro", "queued_until": None}}] and result.paused
 
 
 def test_technical_problem_first_restart_then_support(run):
-    first = run(ActionAnswerQuestion(), make_tracker("minha net caiu", "report_connection_problem", slots=poxnet()))
+    first = run(ActionRespond(), make_tracker("minha net caiu", "report_connection_problem", slots=poxnet()))
     assert "reinici" in first.text.lower() and not first.payloads
     assert first.slot("pending_handoff") == "report_connection_problem"
     slots = poxnet(pending_handoff="report_connection_problem")
-    still = run(ActionFollowUp(), make_tracker("nao voltou", "deny", slots=slots))
+    still = run(ActionRespond(), make_tracker("nao voltou", "deny", slots=slots))
     assert still.payloads == [{"handoff": {"department": "suporte", "queued_until": None}}] and still.paused
-    fixed = run(ActionFollowUp(), make_tracker("voltou sim", "affirm", slots=slots))
+    fixed = run(ActionRespond(), make_tracker("voltou sim", "affirm", slots=slots))
     assert not fixed.payloads and fixed.slot("pending_handoff") is None
 
 
 def test_restating_the_problem_after_the_first_step_hands_off(run):
     slots = poxnet(pending_handoff="report_connection_problem")
-    result = run(ActionAnswerQuestion(), make_tracker("continua sem internet", "report_connection_problem", slots=slots))
+    result = run(ActionRespond(), make_tracker("continua sem internet", "report_connection_problem", slots=slots))
     assert result.payloads == [{"handoff": {"department": "suporte", "queued_until": None}}] and result.paused
 
 
-def test_human_request_goes_to_support_or_named_department(run):
-    result = run(ActionHandOff(), make_tracker("quero falar com atendente", "request_human", slots=poxnet()))
-    assert result.payloads == [{"handoff": {"department": "suporte", "queued_until": None}}]
-    result = run(ActionHandOff(), make_tracker("quero falar com o financeiro", "request_human", slots=poxnet()))
+def test_human_request_without_topic_asks_it_then_hands_to_its_department(run):
+    asked = run(ActionRespond(), make_tracker("quero falar com atendente", "request_human", slots=poxnet()))
+    assert asked.payloads == [] and "assunto" in asked.text and asked.slot("awaiting_topic") is True
+    slots = poxnet(awaiting_topic=True)
+    topic = run(ActionRespond(), make_tracker("minha internet caiu", "report_connection_problem", slots=slots))
+    assert topic.payloads == [{"handoff": {"department": "suporte", "queued_until": None}}]  # no restart asked
+    again = run(ActionRespond(), make_tracker("atendente por favor", "request_human", slots=slots))
+    assert again.payloads == [{"handoff": {"department": "suporte", "queued_until": None}}]
+
+
+def test_human_request_goes_to_named_department(run):
+    result = run(ActionRespond(), make_tracker("quero falar com o financeiro", "request_human", slots=poxnet()))
     assert result.payloads[0]["close"]["department"] == "financeiro"
-    result = run(ActionHandOff(), make_tracker("hola, quiero hablar con finanzas", "request_human", slots=poxnet(),
+    result = run(ActionRespond(), make_tracker("hola, quiero hablar con finanzas", "request_human", slots=poxnet(),
                                                language="es"))
     assert result.payloads[0]["close"]["department"] == "financeiro" and "Financiero" in result.text
 
 
 def test_hours_of_a_company_without_hours_use_its_own_answer(run):
-    result = run(ActionTellHours(), make_tracker("qual o vosso horario?", "ask_business_hours", slots={"company": "webplug"}))
+    result = run(ActionRespond(), make_tracker("qual o vosso horario?", "ask_business_hours", slots={"company": "webplug"}))
     assert "página de contactos" in result.text and "não indicado" in result.text
 
 
 def test_hours_question_answered_from_the_calendar(run):
-    result = run(ActionTellHours(), make_tracker("o financeiro ta aberto agora?", "ask_business_hours", slots=poxnet()))
+    result = run(ActionRespond(), make_tracker("o financeiro ta aberto agora?", "ask_business_hours", slots=poxnet()))
     assert "Financeiro" in result.text and "Fechado agora; abre amanhã (segunda-feira), às 08:00" in result.text
     assert "Comercial" not in result.text
-    result = run(ActionTellHours(), make_tracker("a que hora abre ventas el domingo", "ask_business_hours", slots=poxnet(language="es")))
+    result = run(ActionRespond(), make_tracker("a que hora abre ventas el domingo", "ask_business_hours", slots=poxnet(language="es")))
     assert "domingo 09:00–18:00" in result.text and "Abierto ahora, hasta hoy a las 18:00" in result.text
 
 
 def test_fallback_asks_once_then_offers_a_human(run):
-    first = run(ActionHandleFallback(), make_tracker("asdf qwer", "nlu_fallback", slots=poxnet()))
+    first = run(ActionRespond(), make_tracker("asdf qwer", "nlu_fallback", slots=poxnet()))
     assert "outro jeito" in first.text and first.slot("fallback_count") == 1.0
-    second = run(ActionHandleFallback(), make_tracker("zxcv", "nlu_fallback", slots=poxnet(fallback_count=1.0)))
+    second = run(ActionRespond(), make_tracker("zxcv", "nlu_fallback", slots=poxnet(fallback_count=1.0)))
     assert second.messages[-1]["buttons"][0]["payload"] == "/request_human"
 
 
@@ -201,7 +207,7 @@ def test_a_failure_becomes_an_apology_not_a_stack_trace(run, monkeypatch):
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr("actions.core.replies.answer", explode)
-    result = run(ActionAnswerQuestion(), make_tracker("qual o dns", "ask_dns", slots=poxnet()))
+    result = run(ActionRespond(), make_tracker("qual o dns", "ask_dns", slots=poxnet()))
     assert "Desculpe, tive um problema" in result.text and "Traceback" not in result.text
 
 
@@ -216,7 +222,7 @@ def test_fixed_clock_from_environment(run, monkeypatch):
     monkeypatch.setenv("ASSISTANT_FIXED_NOW", "2026-11-23T10:00:00-03:00")
     base.settings.cache_clear()
     try:
-        result = run(ActionAnswerQuestion(), make_tracker("quero cancelar", "request_cancellation", slots={"company": "poxnet"}))
+        result = run(ActionRespond(), make_tracker("quero cancelar", "request_cancellation", slots={"company": "poxnet"}))
         assert result.payloads == [{"handoff": {"department": "retencao", "queued_until": None}}]
     finally:
         monkeypatch.delenv("ASSISTANT_FIXED_NOW")
@@ -227,7 +233,7 @@ def test_fixed_clock_from_environment(run, monkeypatch):
 def test_customer_cannot_set_the_clock_through_metadata(run, metadata_key):
     tracker = make_tracker("quero cancelar", "request_cancellation",
                            slots={"company": "poxnet", "agent_now": MONDAY}, metadata={metadata_key: SUNDAY})
-    assert run(ActionAnswerQuestion(), tracker).payloads[0]["handoff"]["queued_until"] is None
+    assert run(ActionRespond(), tracker).payloads[0]["handoff"]["queued_until"] is None
 
 
 @pytest.mark.parametrize("source", ["default_company", "metadata"])

@@ -3,7 +3,8 @@ import itertools
 
 import pytest
 
-from actions.core.render import find_date, find_department
+from actions.core.reading import find_date
+from actions.core.render import find_department
 from actions.core.replies import Turn, answer, guard, hours, route, Reply
 from actions.core.schema import LANGUAGES
 from tests.conftest import at
@@ -122,7 +123,9 @@ def test_queued_reply_renders_locale_date(poxnet, messages):
         ("fue el 3 de noviembre", "2026-11-03"),
         ("3 de novembro de 2026", "2026-11-03"),
         ("foi ontem", "2026-11-21"),
-        ("10/12", "2025-12-10"),  # no year: the latest such date not in the future
+        ("10/12", "2026-12-10"),  # no year, no tense: next month, not last December
+        ("foi dia 10/10", "2026-10-10"),  # no year: what happened lies behind
+        ("a vistoria vai ser dia 05/01", "2027-01-05"),  # future tense: ahead
         ("31/02", None),
         ("sem data", None),
     ],
@@ -130,7 +133,10 @@ def test_queued_reply_renders_locale_date(poxnet, messages):
 def test_find_date(text, expected):
     import datetime as dt
 
-    found = find_date(text, dt.date(2026, 11, 22))
+    from actions.core.reading import Cues
+    from tests.conftest import ROOT
+
+    found = find_date(text, dt.date(2026, 11, 22), cues=Cues.load(ROOT / "locales" / "cues.yml"))
     assert (found.isoformat() if found else None) == expected
 
 

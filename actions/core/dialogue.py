@@ -1,0 +1,239 @@
+"""The conversation as a whole: what a message means given what came before, and what the bot says.
+
+`respond` is pure: the customer's turn (company, language, moment), what the NLU read in the message
+(`Parse`), and the conversation's state (`State`: its topic, an offered choice, a first step asked)
+in; the replies and the next state out. The Rasa action only copies slots in and out.
+
+Order of reading, for every message:
+1. an offered choice (come back later / continue) is answered by "1", "2", "pode transferir", "volto
+   amanha"... in either language, until the customer answers it or changes topic;
+2. a first step asked ("did restarting help?") is answered by yes / no / "ja fiz isso";
+3. a customer who asked for a person without a topic is asked the topic once, then handed to the
+   department whose remit covers it;
+4. a follow-up that names only a day, a department, a channel or a plan ("e no domingo?", "¿y por
+   correo?") is read against the previous topic; a department named with an hours cue is an hours
+   question, answered with its week and open-now status, never handed off;
+5. the demand itself: the company's answer, computed figures, the facts its documents lack, then the
+   routing decision of the department whose remit covers it (answer, hand off, queue, close, choice).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import List, Optional, Sequence, Tuple
+
+from . import replies as say
+from .reading import weekday_named, word_count
+from .render import find_department
+from .replies import Reply, Turn
+
+FALLBACK = "nlu_fallback"
+SMALL_TALK = {"goodbye": "goodbye", "thank": "thank", "out_of_scope": "out_of_scope"}
+# Intents that carry no topic of their own: they answer or greet, they never replace the topic.
+CONVERSATIONAL = {"greet", "goodbye", "thank", "affirm", "deny", "choose_return_later", "choose_continue",
+                  "request_human", "out_of_scope", FALLBACK}
+# Below this confidence a message that looks like a follow-up is read against the previous topic.
+FOLLOW_UP_CONFIDENCE = 0.85
+# Below this confidence a message does not drop an offered choice or a pending first step.
+NEW_TOPIC_CONFIDENCE = 0.5
+# A message this short without a verb of its own ("Iperó?", "WhatsApp??") continues the topic.
+SHORT_FOLLOW_UP_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Parse:
+    """What the NLU read: the intent, its confidence, other intents the message also asks."""
+
+    text: str
+    intent: str
+    confidence: float = 1.0
+    also: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class State:
+    """What the conversation remembers between messages (slots)."""
+
+    topic: Optional[str] = None  # the last demand answered (an intent)
+    department: Optional[str] = None  # the department that topic concerns
+    pending_choice: Optional[str] = None  # department whose come-back-or-continue choice is offered
+    pending_handoff: Optional[str] = None  # intent whose first step was asked
+    fallback_count: int = 0
+    awaiting_topic: bool = False  # asked for a person, was asked the topic
+
+
+@dataclass
+class Outcome:
+    replies: List[Reply]
+    state: State
+    intent: Optional[str] = None  # the intent the reply answered, after reading the context
+    notes: List[str] = field(default_factory=list)  # why, for the logs
+
+
+def respond(turn: Turn, parse: Parse, state: State) -> Outcome:
+    if state.pending_choice:
+        outcome = _answer_choice(turn, parse, state)
+        if outcome is not None:
+            return outcome
+        state = replace(state, pending_choice=None)
+    if state.pending_handoff:
+        outcome = _answer_first_step(turn, parse, state)
+        if outcome is not None:
+            return outcome
+        state = replace(state, pending_handoff=None)
+    intent = _read_in_context(turn, parse, state)
+    return _demand(turn, parse, replace(parse, intent=intent), state)
+
+
+# -- 1. an offered choice ------------------------------------------------------------------------
+def _answer_choice(turn: Turn, parse: Parse, state: State) -> Optional[Outcome]:
+    department = state.pending_choice
+    if department not in turn.company.departments:
+        return None
+    text, cues = parse.text, turn.cues
+    goes_on = parse.intent == "choose_continue" or bool(cues and cues.match("choice_continue", text, turn.language))
+    comes_back = parse.intent == "choose_return_later" or bool(cues and cues.match("choice_return", text, turn.language))
+    if goes_on != comes_back:
+        cleared = replace(state, pending_choice=None, fallback_count=0, department=department)
+        return Outcome(say.choose(turn, department, continue_=goes_on), cleared, parse.intent)
+    if _is_new_demand(parse):  # the customer moved on: the choice is dropped
+        return None
+    return Outcome([turn.say("choice_repeat")], state, parse.intent)
+
+
+# -- 2. a first step asked -------------------------------------------------------------------------
+def _answer_first_step(turn: Turn, parse: Parse, state: State) -> Optional[Outcome]:
+    pending = state.pending_handoff
+    done = bool(turn.cues and turn.cues.match("already_done", parse.text, turn.language))
+    if parse.intent == "deny" or done or parse.intent == pending:
+        routed = say.route(turn, pending)
+        return Outcome(routed, _after_route(state, pending, routed, turn), pending)
+    if parse.intent == "affirm":
+        return Outcome([turn.say("glad_it_works")], replace(state, pending_handoff=None), parse.intent)
+    if _is_new_demand(parse):
+        return None
+    return None
+
+
+def _is_new_demand(parse: Parse) -> bool:
+    return parse.intent not in CONVERSATIONAL and parse.confidence >= NEW_TOPIC_CONFIDENCE
+
+
+# -- 4. context ----------------------------------------------------------------------------------
+def _read_in_context(turn: Turn, parse: Parse, state: State) -> str:
+    """The intent the message means, given the previous topic and what it names."""
+    text, intent, cues, language = parse.text, parse.intent, turn.cues, turn.language
+    named = find_department(turn.company, text)
+    asks_hours = bool(cues and cues.match("hours_question", text, language))
+    if named and asks_hours and intent not in ("request_human",) and not _is_routed_demand(turn, intent, parse):
+        return "ask_business_hours"
+    if not state.topic:
+        return intent
+    follows = bool(cues and cues.match("follow_up", text, language)) or (
+        word_count(text) <= SHORT_FOLLOW_UP_WORDS and intent in CONVERSATIONAL | {state.topic})
+    if not follows:
+        return intent
+    if state.topic == "ask_business_hours" and (named or weekday_named(text) is not None or asks_hours):
+        return "ask_business_hours"
+    if intent == state.topic:
+        return intent
+    if intent in CONVERSATIONAL - {"request_human"} or parse.confidence < FOLLOW_UP_CONFIDENCE:
+        return state.topic
+    return intent
+
+
+def _is_routed_demand(turn: Turn, intent: str, parse: Parse) -> bool:
+    """A confident demand the company routes (cancel, negotiate...): naming a department is its target."""
+    found = turn.company.answers.get(intent)
+    return bool(found and found.route) and parse.confidence >= FOLLOW_UP_CONFIDENCE
+
+
+# -- 5. the demand -------------------------------------------------------------------------------
+def _demand(turn: Turn, original: Parse, parse: Parse, state: State) -> Outcome:
+    intent, text = parse.intent, parse.text
+    state = replace(state, fallback_count=0) if intent != FALLBACK else state
+    if intent == "greet":
+        return Outcome(say.greet(turn), State(topic=state.topic, department=state.department), intent)
+    if intent in SMALL_TALK:
+        return Outcome([turn.say(SMALL_TALK[intent])], state, intent)
+    if intent in ("affirm", "choose_continue"):
+        return Outcome([turn.say("anything_else")], state, intent)
+    if intent in ("deny", "choose_return_later"):
+        return Outcome([turn.say("ok_no")], state, intent)
+    if intent == "request_human":
+        return _person(turn, parse, state)
+    if intent == FALLBACK:
+        if state.awaiting_topic:  # asked for a person, and the topic is unclear: a person reads it
+            return _hand_to(turn, state, turn.entry or turn.company.support_department)
+        return _fallback(turn, state)
+    if intent == "ask_business_hours":
+        department = find_department(turn.company, text) or (state.department if state.topic == intent else None)
+        return Outcome(say.hours(turn, department),
+                       replace(state, topic=intent, department=department, awaiting_topic=False), intent)
+    return _answer(turn, parse, state)
+
+
+def _answer(turn: Turn, parse: Parse, state: State) -> Outcome:
+    intent, text, company = parse.intent, parse.text, turn.company
+    found = company.answers.get(intent)
+    done = state.awaiting_topic or bool(turn.cues and turn.cues.match("already_done", text, turn.language))
+    first_step = bool(found and found.route and found.first_step and not done)
+    body = say.answer(turn, intent, text, first_step_done=not first_step)
+    extra = [r for other in parse.also if other != intent and other not in CONVERSATIONAL
+             and other in company.answers for r in say.answer_texts(turn, other, text)]
+    notes = say.missing_facts(turn, text) if found is not None else []
+    replies = _merge(body, extra, notes)
+    department = found.route if found else None
+    if state.awaiting_topic and not (found and found.route):
+        # They asked for a person: after the answer, the person (entry or support) takes over.
+        target = turn.entry or company.support_department
+        routed = say.route(turn, target)
+        return Outcome(replies + routed, _after_route(state, target, routed, turn, topic=intent), intent)
+    next_state = replace(state, topic=intent, department=department, awaiting_topic=False,
+                         pending_handoff=intent if first_step else None)
+    if department and not first_step:
+        next_state = _after_route(next_state, department, replies, turn, topic=intent)
+    return Outcome(replies, next_state, intent)
+
+
+def _merge(body: List[Reply], extra: List[Reply], notes: List[Reply]) -> List[Reply]:
+    """The demand's own text first, then the other questions' answers and the missing facts, then the
+    routing (transfer, queue, close or choice) last, so the decision closes the turn."""
+    routing = [r for r in body if r.custom or r.awaits_choice]
+    texts = [r for r in body if r not in routing]
+    return texts + extra + notes + routing
+
+
+def _person(turn: Turn, parse: Parse, state: State) -> Outcome:
+    """Asking for a person: the department named, else the topic's, else one question about the topic."""
+    named = find_department(turn.company, parse.text)
+    target = named or state.department
+    if target:
+        return _hand_to(turn, state, target)
+    if state.awaiting_topic:  # asked twice: the entry they came through, else support
+        return _hand_to(turn, state, turn.entry or turn.company.support_department)
+    return Outcome([turn.say("ask_topic")], replace(state, awaiting_topic=True), parse.intent)
+
+
+def _hand_to(turn: Turn, state: State, department: str) -> Outcome:
+    routed = say.route(turn, department)
+    return Outcome(routed, _after_route(state, department, routed, turn), "request_human")
+
+
+def _after_route(state: State, department: str, replies: List[Reply], turn: Turn, topic: Optional[str] = None) -> State:
+    target = say.department_of(turn.company, department)
+    offered = next((r.awaits_choice for r in replies if r.awaits_choice), None)
+    return replace(state, topic=topic or state.topic, department=target, pending_choice=offered,
+                   pending_handoff=None, awaiting_topic=False, fallback_count=0)
+
+
+def _fallback(turn: Turn, state: State) -> Outcome:
+    count = state.fallback_count + 1
+    if count == 1:
+        return Outcome([turn.say("fallback_clarify")], replace(state, fallback_count=count), FALLBACK)
+    offer = turn.say("fallback_offer_human")
+    offer.buttons = [{"title": turn.r.text("human_button"), "payload": "/request_human"}]
+    return Outcome([offer], replace(state, fallback_count=count, awaiting_topic=True), FALLBACK)
+
+
+def reply_texts(outcome: Outcome) -> Tuple[str, ...]:
+    return tuple(r.text or "" for r in outcome.replies)
