@@ -61,3 +61,45 @@ def test_blind_benchmark_set_is_unseen():
     blind = examples(ROOT / "bench" / "blind")
     training = {norm(t) for v in VARIANTS for _, t in TRAIN[v]}
     assert len(blind) >= 500 and [t for _, t in blind if norm(t) in training] == []
+
+
+def _independent(variant):
+    found = []
+    for block in yaml.safe_load((ROOT / "tests" / "nlu" / "independent" / f"{variant}.yml").read_text())["nlu"]:
+        found += [(block["intent"], line.strip()[2:]) for line in block["examples"].splitlines()
+                  if line.strip().startswith("- ")]
+    return found
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_independent_set_has_eight_per_intent(variant):
+    counts = Counter(i for i, _ in _independent(variant))
+    assert {i for i in DOMAIN_INTENTS if counts[i] < 8} == set()
+
+
+def test_independent_set_is_not_in_training():
+    training = {norm(t) for v in VARIANTS for _, t in TRAIN[v]}
+    leaked = [t for v in VARIANTS for _, t in _independent(v) if norm(t) in training]
+    assert leaked == []
+
+
+def test_shared_conversations_are_not_in_training_data_or_rules():
+    """The shared conversation set measures the bot: none of its messages of three words or more is in the
+    training data, the rules or the conversation tests, nor a near copy of one (92% alike)."""
+    from difflib import SequenceMatcher
+
+    shared = ROOT.parent / "shared" / "conversations"
+    if not shared.is_dir():
+        pytest.skip("../shared/conversations is not beside this clone")
+    messages = {norm(turn) for path in shared.glob("*.yml") for case in yaml.safe_load(path.read_text()) or []
+                for turn in case["turns"] if len(norm(turn).split()) >= 3}
+    ours = {norm(t) for v in VARIANTS for _, t in TRAIN[v]}
+    for path in list((ROOT / "data").rglob("*.yml")) + list((ROOT / "tests" / "conversations").glob("*.yml")):
+        ours.update(norm(t) for t in re.findall(r"(?m)^\s*(?:-\s*user:\s*\|?\s*|-\s+|\s{4,})(\S.*)$", path.read_text()))
+    def near(m, t):
+        matcher = SequenceMatcher(None, m, t)
+        return matcher.real_quick_ratio() >= 0.92 and matcher.quick_ratio() >= 0.92 and matcher.ratio() >= 0.92
+
+    long_ours = [t for t in ours if len(t.split()) >= 4]
+    leaked = sorted(m for m in messages if m in ours or any(near(m, t) for t in long_ours))
+    assert leaked == [], f"shared conversation messages found in the project's data: {leaked[:5]}"

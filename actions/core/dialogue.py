@@ -21,9 +21,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import List, Optional, Sequence, Tuple
 
+import re
+
 from . import replies as say
-from .reading import weekday_named, word_count
-from .render import find_department
+from .reading import find_duration, weekday_named, word_count
+from .render import find_department, fold
 from .replies import Reply, Turn
 
 FALLBACK = "nlu_fallback"
@@ -31,6 +33,9 @@ SMALL_TALK = {"goodbye": "goodbye", "thank": "thank", "out_of_scope": "out_of_sc
 # Intents that carry no topic of their own: they answer or greet, they never replace the topic.
 CONVERSATIONAL = {"greet", "goodbye", "thank", "affirm", "deny", "choose_return_later", "choose_continue",
                   "request_human", "out_of_scope", FALLBACK}
+# Intents an hours question about a named department is often read as ("o renovacao abre domingo?").
+HOURS_LIKE = {"ask_business_hours", "ask_weekend_support", "ask_contact", "ask_response_time", "greet",
+              "out_of_scope", FALLBACK}
 # Below this confidence a message that looks like a follow-up is read against the previous topic.
 FOLLOW_UP_CONFIDENCE = 0.85
 # Below this confidence a message does not drop an offered choice or a pending first step.
@@ -122,9 +127,12 @@ def _is_new_demand(parse: Parse) -> bool:
 def _read_in_context(turn: Turn, parse: Parse, state: State) -> str:
     """The intent the message means, given the previous topic and what it names."""
     text, intent, cues, language = parse.text, parse.intent, turn.cues, turn.language
+    billed = _billing_intent(turn, text)
+    if billed and cues and cues.match("billing_question", text, language) and find_duration(text):
+        return billed  # a duration to bill: the company's billing-blocks answer computes it
     named = find_department(turn.company, text)
     asks_hours = bool(cues and cues.match("hours_question", text, language))
-    if named and asks_hours and intent not in ("request_human",) and not _is_routed_demand(turn, intent, parse):
+    if named and asks_hours and (intent in HOURS_LIKE or parse.confidence < NEW_TOPIC_CONFIDENCE):
         return "ask_business_hours"
     if not state.topic:
         return intent
@@ -136,15 +144,32 @@ def _read_in_context(turn: Turn, parse: Parse, state: State) -> str:
         return "ask_business_hours"
     if intent == state.topic:
         return intent
-    if intent in CONVERSATIONAL - {"request_human"} or parse.confidence < FOLLOW_UP_CONFIDENCE:
+    if intent in CONVERSATIONAL - {"request_human"} or parse.confidence < NEW_TOPIC_CONFIDENCE:
         return state.topic
-    return intent
+    if _echoes_topic(turn, state.topic, text) and not _echoes_topic(turn, intent, text):
+        return state.topic  # "¿y por correo?": the previous answer speaks of it, the new intent does not
+    return intent if parse.confidence >= FOLLOW_UP_CONFIDENCE else state.topic
 
 
-def _is_routed_demand(turn: Turn, intent: str, parse: Parse) -> bool:
-    """A confident demand the company routes (cancel, negotiate...): naming a department is its target."""
+def _billing_intent(turn: Turn, text: str) -> Optional[str]:
+    if turn.company.billing_blocks is None:
+        return None
+    return next((i for i, a in turn.company.answers.items() if a.compute == "billing_blocks"), None)
+
+
+_STOPWORDS = {"para", "pra", "pelo", "pela", "como", "qual", "quais", "quando", "quanto", "isso", "esse", "essa",
+              "mais", "ainda", "tambem", "entao", "porque", "cual", "cuanto", "cuando", "tiene", "tenho", "voces",
+              "vosso", "vossa", "antes", "depois", "disso", "seria", "fosse", "tiver", "sobre", "mesmo", "mesma"}
+
+
+def _echoes_topic(turn: Turn, intent: str, text: str) -> bool:
+    """Whether the company's answer to `intent` speaks of a word of the message (4+ letters)."""
     found = turn.company.answers.get(intent)
-    return bool(found and found.route) and parse.confidence >= FOLLOW_UP_CONFIDENCE
+    if found is None or found.text is None:
+        return False
+    answer = fold(found.text.get(turn.language) + " " + found.text.get("es" if turn.language == "pt" else "pt"))
+    words = {w for w in re.findall(r"[a-z]{4,}", fold(text)) if w not in _STOPWORDS}
+    return any(re.search(rf"\b{re.escape(w[:-1] if len(w) > 5 else w)}", answer) for w in words)
 
 
 # -- 5. the demand -------------------------------------------------------------------------------
