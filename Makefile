@@ -7,7 +7,7 @@ COMPANY ?= poxnet
 TRAINING_INPUTS := $(shell find data policies -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) config.yml domain.yml
 export ASSISTANT_DEFAULT_COMPANY ?=
 
-.PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval bench clean
+.PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval conversations bench clean
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -48,8 +48,15 @@ test-conversations: train
 test-e2e: train
 	$(PY) -m pytest -q -m e2e tests
 
-nlu-eval: train   ## held-out NLU accuracy per language variant (figures in README)
+nlu-eval: train   ## held-out NLU accuracy: the independent set and the team's held-out files (figures in README)
 	$(PY) scripts/nlu_eval.py
+
+conversations: check train   ## the shared conversation set (../shared/conversations), end to end at six frozen clocks
+	@command -v faketime >/dev/null || { echo "installing faketime (Debian package)"; \
+	  (apt-get update -qq && apt-get install -y -qq faketime) >/dev/null || { echo "faketime is needed: apt-get install faketime"; exit 1; }; }
+	@test -f ../shared/conversations/run.py || { echo "../shared/conversations is not beside this clone"; exit 1; }
+	@mkdir -p results
+	$(PY) ../shared/conversations/run.py . --report results/conversations-report.json
 
 
 bench: train   ## every figure of BENCHMARKS.md (15-40 min, by hand; not part of `make test`)

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from .core.clock import clock_from, parse_moment
 from .core.language import choose_language, variant
 from .core.reading import Cues, word_count
+from .core.retrieval import AnswerIndex
 from .core.registry import Registry
 from .core.render import fold
 from .core.replies import Reply, Turn, greet, guard
@@ -42,6 +43,20 @@ def registry() -> Registry:
 @lru_cache(maxsize=1)
 def cues() -> Cues:
     return Cues.load(settings().cues_path)
+
+
+@lru_cache(maxsize=1)
+def answer_index() -> Optional[AnswerIndex]:
+    """Answers found by meaning (company-file examples), through the sentence encoder; None if it is off."""
+    if not settings().retrieval:
+        return None
+    try:
+        from policies.sentence_encoder import Encoder
+
+        return AnswerIndex(Encoder.shared(threads=1).embed)
+    except (ImportError, OSError, RuntimeError) as error:  # the assistant still answers without it
+        logger.error("answer retrieval disabled: the sentence encoder did not load (%s)", error)
+        return None
 
 
 def user_metadata(tracker: Tracker) -> Dict[str, Any]:
@@ -158,7 +173,7 @@ class AssistantAction(Action, metaclass=ABCMeta):
         elif tracker.get_slot("entry_department") != entry:
             events.append(SlotSet("entry_department", entry))
         now = current_moment(tracker, ZoneInfo(company.timezone))
-        turn = Turn(company, language, now, messages, entry, cues())
+        turn = Turn(company, language, now, messages, entry, cues(), answer_index())
         if named:  # the customer just told us their company: welcome them to it
             return turn, events, greet(turn)
         return turn, events, None

@@ -64,6 +64,7 @@ class HybridIntentClassifier(TfidfIntentClassifier):
             "training_threads": 2,
             "also_asks_confidence": 0.6,  # another sentence's intent counts from this confidence
             "also_asks_min_words": 3,
+            "sentence_rescue_below": 0.5,  # an unsure message takes its most confident sentence's intent
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
@@ -119,22 +120,34 @@ class HybridIntentClassifier(TfidfIntentClassifier):
         if not self.trained:
             return messages
         for message in messages:
-            message.set(ALSO_ASKS, self.also_asks(message), add_to_output=True)
+            self.read_sentences(message)
         return messages
 
-    def also_asks(self, message: Message) -> List[str]:
-        """Confident intents of the message's other sentences, in order, without the main intent."""
+    def read_sentences(self, message: Message) -> None:
+        """A message of several sentences: each sentence classified on its own.
+
+        When the whole message is unsure (a question diluted by small talk: "oi boa noite, em quais
+        cidades vcs tem internet? to pensando em mudar de provedor"), its most confident sentence gives
+        the intent. The other sentences' confident intents go to `also_asks`, so each gets its answer.
+        """
         sentences = split_questions(message.get(TEXT) or "", self.config["also_asks_min_words"])
         if len(sentences) < 2:
-            return []
-        main = (message.get(INTENT) or {}).get("name")
-        found: List[str] = []
-        for row in self.probabilities(sentences):
-            best = int(row.argmax())
-            label = self._labels[best]
-            if row[best] >= self.config["also_asks_confidence"] and label != main and label not in found:
-                found.append(label)
-        return found
+            message.set(ALSO_ASKS, [], add_to_output=True)
+            return
+        main = dict(message.get(INTENT) or {})
+        rows = self.probabilities(sentences)
+        found = [(self._labels[int(row.argmax())], float(row.max())) for row in rows]
+        confident = [(label, p) for label, p in found if p >= self.config["also_asks_confidence"]]
+        if main.get("confidence", 0.0) < self.config["sentence_rescue_below"] and confident:
+            label, p = max(confident, key=lambda item: item[1])
+            if p > main.get("confidence", 0.0):
+                message.set(INTENT, {"name": label, "confidence": p}, add_to_output=True)
+                main = {"name": label, "confidence": p}
+        also = []
+        for label, _ in confident:
+            if label != main.get("name") and label not in also:
+                also.append(label)
+        message.set(ALSO_ASKS, also, add_to_output=True)
 
     def persist(self) -> None:
         super().persist()

@@ -34,8 +34,7 @@ SMALL_TALK = {"goodbye": "goodbye", "thank": "thank", "out_of_scope": "out_of_sc
 CONVERSATIONAL = {"greet", "goodbye", "thank", "affirm", "deny", "choose_return_later", "choose_continue",
                   "request_human", "out_of_scope", FALLBACK}
 # Intents an hours question about a named department is often read as ("o renovacao abre domingo?").
-HOURS_LIKE = {"ask_business_hours", "ask_weekend_support", "ask_contact", "ask_response_time", "greet",
-              "out_of_scope", FALLBACK}
+HOURS_LIKE = {"ask_business_hours", "ask_weekend_support", "ask_contact", "greet", "out_of_scope", FALLBACK}
 # Below this confidence a message that looks like a follow-up is read against the previous topic.
 FOLLOW_UP_CONFIDENCE = 0.85
 # Below this confidence a message does not drop an offered choice or a pending first step.
@@ -146,9 +145,12 @@ def _read_in_context(turn: Turn, parse: Parse, state: State) -> str:
         return intent
     if intent in CONVERSATIONAL - {"request_human"} or parse.confidence < NEW_TOPIC_CONFIDENCE:
         return state.topic
-    if _echoes_topic(turn, state.topic, text) and not _echoes_topic(turn, intent, text):
-        return state.topic  # "¿y por correo?": the previous answer speaks of it, the new intent does not
-    return intent if parse.confidence >= FOLLOW_UP_CONFIDENCE else state.topic
+    # "¿y por correo?", "e a velocidade, diminui antes?": the previous answer speaks of it at least as
+    # much as the new intent's answer does, so the customer asks more of the same topic.
+    topic_words, intent_words = _echoes(turn, state.topic, text), _echoes(turn, intent, text)
+    if topic_words and topic_words >= intent_words:
+        return state.topic
+    return intent
 
 
 def _billing_intent(turn: Turn, text: str) -> Optional[str]:
@@ -162,14 +164,14 @@ _STOPWORDS = {"para", "pra", "pelo", "pela", "como", "qual", "quais", "quando", 
               "vosso", "vossa", "antes", "depois", "disso", "seria", "fosse", "tiver", "sobre", "mesmo", "mesma"}
 
 
-def _echoes_topic(turn: Turn, intent: str, text: str) -> bool:
-    """Whether the company's answer to `intent` speaks of a word of the message (4+ letters)."""
+def _echoes(turn: Turn, intent: str, text: str) -> int:
+    """How many words of the message (4+ letters, their stem) the company's answer to `intent` speaks of."""
     found = turn.company.answers.get(intent)
     if found is None or found.text is None:
-        return False
+        return 0
     answer = fold(found.text.get(turn.language) + " " + found.text.get("es" if turn.language == "pt" else "pt"))
     words = {w for w in re.findall(r"[a-z]{4,}", fold(text)) if w not in _STOPWORDS}
-    return any(re.search(rf"\b{re.escape(w[:-1] if len(w) > 5 else w)}", answer) for w in words)
+    return sum(1 for w in words if re.search(rf"\b{re.escape(w[:-1] if len(w) > 5 else w)}", answer))
 
 
 # -- 5. the demand -------------------------------------------------------------------------------
@@ -187,6 +189,9 @@ def _demand(turn: Turn, original: Parse, parse: Parse, state: State) -> Outcome:
     if intent == "request_human":
         return _person(turn, parse, state)
     if intent == FALLBACK:
+        found = _retrieve(turn, text)
+        if found:  # no intent fits, but one of the company's answers does, by meaning
+            return _answer(turn, replace(parse, intent=found), state)
         if state.awaiting_topic:  # asked for a person, and the topic is unclear: a person reads it
             return _hand_to(turn, state, turn.entry or turn.company.support_department)
         return _fallback(turn, state)
@@ -197,8 +202,18 @@ def _demand(turn: Turn, original: Parse, parse: Parse, state: State) -> Outcome:
     return _answer(turn, parse, state)
 
 
+def _retrieve(turn: Turn, text: str) -> Optional[str]:
+    if turn.index is None:
+        return None
+    match = turn.index.find(turn.company, text)
+    return match.intent if match else None
+
+
 def _answer(turn: Turn, parse: Parse, state: State) -> Outcome:
     intent, text, company = parse.intent, parse.text, turn.company
+    if intent not in company.answers:  # the intent has no answer here: maybe another answer fits
+        intent = _retrieve(turn, text) or intent
+        parse = replace(parse, intent=intent)
     found = company.answers.get(intent)
     done = state.awaiting_topic or bool(turn.cues and turn.cues.match("already_done", text, turn.language))
     first_step = bool(found and found.route and found.first_step and not done)

@@ -38,6 +38,7 @@ class Turn:
     messages: Dict[str, Dict[str, str]]
     entry: Optional[str] = None
     cues: Optional[Cues] = None
+    index: Optional[Any] = None  # retrieval.AnswerIndex: answers found by meaning
 
     @property
     def variant(self) -> str:

@@ -136,6 +136,9 @@ class Answer(Strict):
     )
     deadlines: List[str] = Field([], description="names of computed deadlines in the company's `deadlines`")
     compute: Optional[str] = Field(None, description="billing_blocks: bill a duration the customer gives")
+    examples: List[str] = Field(
+        [], description="questions in the customer's words that this answer answers: found by meaning when "
+                        "no intent fits, so a new answer is reachable with no retraining")
     source: str
 
     @validator("compute")

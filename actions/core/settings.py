@@ -17,6 +17,7 @@ class Settings:
     default_company: Optional[str]
     fixed_now: Optional[str]
     agent_commands_everywhere: bool
+    retrieval: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -30,4 +31,6 @@ class Settings:
             # Agent slash commands (/company, /now) are honoured in `rasa shell` only, unless this is set
             # for a trusted test channel. Customers never set the clock.
             agent_commands_everywhere=env.get("ASSISTANT_AGENT_COMMANDS_EVERYWHERE", "") == "1",
+            # Answers found by meaning when no intent fits (actions/core/retrieval.py); 0 turns it off.
+            retrieval=env.get("ASSISTANT_RETRIEVAL", "1") != "0",
         )
