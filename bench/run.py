@@ -47,20 +47,28 @@ def timed(command: List[str], **kwargs) -> float:
 
 
 # -- NLU ---------------------------------------------------------------------------------------
-def rasa_default_peer() -> Path:
-    """The peer trained on today's training data: cached under a hash of data/nlu and its config."""
+def peer_model(config: str, label: str, duration: str) -> Path:
+    """A peer pipeline trained on today's training data: cached under a hash of data/ and its config."""
     import hashlib
 
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "data").rglob("*.yml")) + [ROOT / "bench/peers/rasa_default_config.yml"]:
+    for path in sorted((ROOT / "data").rglob("*.yml")) + [ROOT / config]:
         digest.update(path.read_bytes())
-    name = f"peer-rasa-default-{digest.hexdigest()[:12]}"
+    name = f"peer-{label}-{digest.hexdigest()[:12]}"
     model = CACHE / f"{name}.tar.gz"
     if not model.exists():
-        log("training the Rasa-default peer (DIET, 100 epochs): about 25 minutes on 2 cores")
-        timed([RASA, "train", "nlu", "--config", str(ROOT / "bench/peers/rasa_default_config.yml"), "--nlu",
+        log(f"training the {label} peer: {duration} on 2 cores")
+        timed([RASA, "train", "nlu", "--config", str(ROOT / config), "--nlu",
                str(ROOT / "data"), "--out", str(CACHE), "--fixed-model-name", name], cwd=ROOT)
     return model
+
+
+def rasa_default_peer() -> Path:
+    return peer_model("bench/peers/rasa_default_config.yml", "rasa-default", "DIET, 100 epochs: about 25 minutes")
+
+
+def previous_model_peer() -> Path:
+    return peer_model("bench/peers/tfidf_previous_config.yml", "previous-tfidf", "about 2 minutes")
 
 
 def nlu_section() -> Dict[str, object]:
@@ -69,9 +77,28 @@ def nlu_section() -> Dict[str, object]:
     report = {"assistant": nlu_quality.evaluate(ours.predict)}
     log("NLU: peer TF-IDF + logistic regression")
     report["tfidf_logreg"] = nlu_quality.evaluate(TfidfLogReg.trained().predict)
+    log("NLU: the previous model (n-grams only)")
+    report["previous"] = nlu_quality.evaluate(nlu_quality.RasaModel(previous_model_peer()).predict)
     log("NLU: peer Rasa default pipeline")
     report["rasa_default"] = nlu_quality.evaluate(nlu_quality.RasaModel(rasa_default_peer()).predict)
     return report
+
+
+# -- conversations -----------------------------------------------------------------------------
+def conversations_section() -> Dict[str, object]:
+    """The shared conversation set (../shared/conversations), replayed end to end at its frozen clocks."""
+    runner = ROOT.parent / "shared" / "conversations" / "run.py"
+    if not runner.exists() or not shutil.which("faketime"):
+        log("conversations: skipped (../shared/conversations or faketime missing; `make conversations` installs faketime)")
+        return {}
+    report_file = RESULTS / "raw" / "conversations-report.json"
+    report_file.parent.mkdir(parents=True, exist_ok=True)
+    log("conversations: replaying the shared set at six frozen clocks")
+    subprocess.run([PY, str(runner), str(ROOT), "--report", str(report_file)], cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    found = json.loads(report_file.read_text())
+    return {"per_file": found["per_file"], "leaks": found["leaks"],
+            "failing": sorted(f["id"] for f in found["failures"])}
 
 
 # -- serving -----------------------------------------------------------------------------------
@@ -186,6 +213,7 @@ def main() -> int:
     parser.add_argument("--skip-nlu", action="store_true")
     parser.add_argument("--skip-serving", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--skip-conversations", action="store_true")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -196,6 +224,8 @@ def main() -> int:
                          "date": time.strftime("%Y-%m-%d")}
     if not args.skip_nlu:
         report["nlu"] = nlu_section()
+    if not args.skip_conversations:
+        report["conversations"] = conversations_section() or report.get("conversations", {})
     if not args.skip_serving:
         report["serving"] = serving_section(args.runs, args.conversations, args.concurrency, args.seconds)
     if not args.skip_training:

@@ -85,7 +85,7 @@ def test_independent_set_is_not_in_training():
 
 def test_shared_conversations_are_not_in_training_data_or_rules():
     """The shared conversation set measures the bot: none of its messages of three words or more is in the
-    training data, the rules or the conversation tests, nor a near copy of one (92% alike)."""
+    training data, the company files' example questions, the rules or the conversation tests, nor a near copy of one (92% alike)."""
     from difflib import SequenceMatcher
 
     shared = ROOT.parent / "shared" / "conversations"
@@ -94,6 +94,9 @@ def test_shared_conversations_are_not_in_training_data_or_rules():
     messages = {norm(turn) for path in shared.glob("*.yml") for case in yaml.safe_load(path.read_text()) or []
                 for turn in case["turns"] if len(norm(turn).split()) >= 3}
     ours = {norm(t) for v in VARIANTS for _, t in TRAIN[v]}
+    for path in (ROOT / "companies").glob("*.yml"):  # the answers' example questions
+        answers = (yaml.safe_load(path.read_text()) or {}).get("answers", {})
+        ours.update(norm(e) for answer in answers.values() for e in answer.get("examples", []))
     for path in list((ROOT / "data").rglob("*.yml")) + list((ROOT / "tests" / "conversations").glob("*.yml")):
         ours.update(norm(t) for t in re.findall(r"(?m)^\s*(?:-\s*user:\s*\|?\s*|-\s+|\s{4,})(\S.*)$", path.read_text()))
     def near(m, t):
