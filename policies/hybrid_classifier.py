@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 _ENCODER_ARRAYS = "encoder_classifier.npz"
 _ENCODER_LABELS = "encoder_labels.json"
 ALSO_ASKS = "also_asks"
-_SENTENCES = re.compile(r"(?<=[?!.;])\s+|\s+(?=\b(?:e|y|tambem|también|tb)\s+(?:a|o|as|os|la|el|los|las|vcs|voces|ustedes)\b)")
+_SENTENCES = re.compile(r"(?<=[?!.;])\s+")
 
 
 def split_questions(text: str, min_words: int) -> List[str]:
@@ -138,8 +138,12 @@ class HybridIntentClassifier(TfidfIntentClassifier):
         rows = self.probabilities(sentences)
         found = [(self._labels[int(row.argmax())], float(row.max())) for row in rows]
         confident = [(label, p) for label, p in found if p >= self.config["also_asks_confidence"]]
-        if main.get("confidence", 0.0) < self.config["sentence_rescue_below"] and confident:
-            label, p = max(confident, key=lambda item: item[1])
+        # The rescue reads the questions when there are any: "Comprámos o plano X. Posso ...?" asks the second.
+        questions = [(label, p) for (label, p), text in zip(found, sentences)
+                     if text.rstrip().endswith("?") and p >= self.config["also_asks_confidence"]]
+        candidates = questions if any(t.rstrip().endswith("?") for t in sentences) else confident
+        if main.get("confidence", 0.0) < self.config["sentence_rescue_below"] and candidates:
+            label, p = max(candidates, key=lambda item: item[1])
             if p > main.get("confidence", 0.0):
                 message.set(INTENT, {"name": label, "confidence": p}, add_to_output=True)
                 main = {"name": label, "confidence": p}

@@ -210,3 +210,49 @@ def test_spanish_choice_through_support(server, answer, expected):
     offered = chat.say("quiero cancelar el servicio")
     assert "¿Cómo prefiere seguir?" in text_of(offered) and "el lunes 30 de noviembre a las 08:00" in text_of(offered)
     assert payloads(chat.say(answer)) == [expected]
+
+
+# -- the conversation as a whole (demands by remit, context, dates, durations), at frozen moments -----
+def test_billing_dispute_on_sunday_night_closes_financeiro(server):
+    chat = Chat(server, company="poxnet", now="2026-11-29T21:00:00-03:00")
+    replies = chat.say("cobraram um valor a mais no meu boleto desse mes, nao concordo")
+    assert_closed(replies, "financeiro", "2026-11-30T08:00:00-03:00", "amanhã (segunda-feira), às 08:00")
+
+
+def test_spanish_debt_negotiation_on_the_holiday_closes_in_spanish(server):
+    chat = Chat(server, company="poxnet", now="2026-11-20T15:00:00-03:00")
+    replies = chat.say("buenas, debo dos meses y quiero hacer un acuerdo de pago")
+    assert_closed(replies, "financeiro", "2026-11-21T08:00:00-03:00", "mañana (sábado) a las 08:00")
+
+
+def test_restart_already_done_hands_off_at_once(server):
+    chat = Chat(server, company="poxnet", now="2026-11-25T02:00:00-03:00")
+    replies = chat.say("estou sem conexao, ja desliguei o modem da tomada e religuei e nada")
+    assert payloads(replies) == [{"handoff": {"department": "suporte", "queued_until": None}}]
+
+
+def test_hours_follow_up_keeps_the_department_and_never_hands_off(server):
+    chat = Chat(server, company="poxnet", now="2026-11-24T10:00:00-03:00")
+    chat.say("que horas abre o comercial?")
+    replies = chat.say("e no sabado?")
+    assert "08:00–16:00" in text_of(replies) and "Comercial" in text_of(replies) and not payloads(replies)
+
+
+def test_person_first_then_the_topic_reaches_its_department(server):
+    chat = Chat(server, company="poxnet", now="2026-11-24T10:00:00-03:00")
+    asked = chat.say("quero falar com uma pessoa")
+    assert "assunto" in text_of(asked) and not payloads(asked)
+    replies = chat.say("e pra mudar a data de vencimento do boleto")
+    assert payloads(replies) == [{"handoff": {"department": "financeiro", "queued_until": None}}]
+
+
+def test_webplug_bills_a_duration_in_blocks(server):
+    chat = Chat(server, company="webplug", now="2026-11-24T11:00:00+00:00")
+    replies = chat.say("a vossa equipa esteve 50 minutos no meu servidor fora do horário, quanto vou pagar?")
+    assert "60 minutos" in text_of(replies) and "2 blocos de 30 minutos" in text_of(replies)
+
+
+def test_date_in_the_message_feeds_the_deadline(server):
+    chat = Chat(server, company="american-tower", now="2026-11-24T10:00:00-03:00")
+    replies = chat.say("solicitei a nota fiscal de setembro ontem, ate quando chega?")
+    assert "26/11" in text_of(replies)  # 23/11 + 3 business days
