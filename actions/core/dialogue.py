@@ -218,8 +218,9 @@ def _answer(turn: Turn, parse: Parse, state: State) -> Outcome:
     done = state.awaiting_topic or bool(turn.cues and turn.cues.match("already_done", text, turn.language))
     first_step = bool(found and found.route and found.first_step and not done)
     body = say.answer(turn, intent, text, first_step_done=not first_step)
-    extra = [r for other in parse.also if other != intent and other not in CONVERSATIONAL
-             and other in company.answers for r in say.answer_texts(turn, other, text)]
+    others = [o for o in parse.also if o != intent and o not in CONVERSATIONAL and o in company.answers]
+    others += [o for o in _named_answers(turn, text) if o != intent and o not in others]
+    extra = [r for other in others for r in say.answer_texts(turn, other, text)]
     notes = say.missing_facts(turn, text) if found is not None else []
     replies = _merge(body, extra, notes)
     department = found.route if found else None
@@ -233,6 +234,13 @@ def _answer(turn: Turn, parse: Parse, state: State) -> Outcome:
     if department and not first_step:
         next_state = _after_route(next_state, department, replies, turn, topic=intent)
     return Outcome(replies, next_state, intent)
+
+
+def _named_answers(turn: Turn, text: str) -> List[str]:
+    """Answers about a channel or plan the message names ("¿tienen chat?" -> the platforms' chat)."""
+    folded = fold(text)
+    return [intent for intent, answer in turn.company.answers.items()
+            if any(re.search(rf"\b{re.escape(name)}\b", folded) for name in answer.names)]
 
 
 def _merge(body: List[Reply], extra: List[Reply], notes: List[Reply]) -> List[Reply]:

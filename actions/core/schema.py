@@ -136,10 +136,19 @@ class Answer(Strict):
     )
     deadlines: List[str] = Field([], description="names of computed deadlines in the company's `deadlines`")
     compute: Optional[str] = Field(None, description="billing_blocks: bill a duration the customer gives")
+    names: List[str] = Field(
+        [], description="accent-free words of the channel or plan this answer is about ('chat', 'sinai'): a "
+                        "question that names one gets this answer too")
     examples: List[str] = Field(
         [], description="questions in the customer's words that this answer answers: found by meaning when "
                         "no intent fits, so a new answer is reachable with no retraining")
     source: str
+
+    @validator("names", each_item=True)
+    def plain_name(cls, value: str) -> str:
+        if value != value.lower() or not value.isascii() or not value.strip():
+            raise ValueError(f"name '{value}' must be lowercase ASCII")
+        return value
 
     @validator("compute")
     def known_computation(cls, value: Optional[str]) -> Optional[str]:
