@@ -11,8 +11,11 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from pathlib import Path
+
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # Rasa's per-message debug lines would bury the table
 
 import yaml
 from sklearn.metrics import f1_score
