@@ -162,3 +162,18 @@ def test_spanish_customer_of_colombian_company_keeps_spanish(registry, messages)
     assert choose_language("pt", 0.76, "es", company, words=12) == "pt"  # a clear switch is followed
     t = Turn(company, "es", at("2026-11-24 08:00", BOGOTA), messages, None, CUES)
     assert say(t, "hola", "greet").replies
+
+
+def test_spanish_conversation_classes(registry, messages):
+    """The same readings in Spanish: hours follow-up, a person first, a date, a restart done."""
+    t = turn(registry, messages, moment="2026-11-24 20:00", language="es")
+    first = say(t, "¿a qué hora abre el área comercial?", "ask_business_hours")
+    sunday = say(t, "¿y el domingo?", "ask_weekend_support", first.state, confidence=0.6)
+    assert "09:00–18:00" in text(sunday) and "Comercial" in text(sunday) and payload(sunday, "handoff") is None
+    t = turn(registry, messages, moment=TUESDAY_MORNING, language="es")
+    asked = say(t, "quiero hablar con un asesor", "request_human")
+    assert "tema" in text(asked)
+    topic = say(t, "es para cancelar el servicio", "request_cancellation", asked.state)
+    assert payload(topic, "handoff") == {"department": "retencao", "queued_until": None}
+    at = turn(registry, messages, company="american-tower", moment=TUESDAY_MORNING, language="es")
+    assert "25 de noviembre" in text(say(at, "pedí la copia de la nota fiscal el jueves pasado", "ask_tax_invoice"))
