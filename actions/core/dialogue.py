@@ -145,6 +145,9 @@ def _read_in_context(turn: Turn, parse: Parse, state: State) -> str:
         return intent
     if intent in CONVERSATIONAL - {"request_human"} or parse.confidence < NEW_TOPIC_CONFIDENCE:
         return state.topic
+    content = [w for w in re.findall(r"[a-z]{3,}", fold(text)) if w not in _STOPWORDS and len(w) >= 4 or w in ("sai",)]
+    if content and cues and all(cues.match("price_words", w, language) for w in content):
+        return state.topic  # "e isso custa quanto?": the price of what was just discussed
     # "¿y por correo?", "e a velocidade, diminui antes?": the previous answer speaks of it at least as
     # much as the new intent's answer does, so the customer asks more of the same topic.
     topic_words, intent_words = _echoes(turn, state.topic, text), _echoes(turn, intent, text)

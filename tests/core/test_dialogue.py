@@ -177,3 +177,10 @@ def test_spanish_conversation_classes(registry, messages):
     assert payload(topic, "handoff") == {"department": "retencao", "queued_until": None}
     at = turn(registry, messages, company="american-tower", moment=TUESDAY_MORNING, language="es")
     assert "25 de noviembre" in text(say(at, "pedí la copia de la nota fiscal el jueves pasado", "ask_tax_invoice"))
+
+
+def test_price_follow_up_is_about_the_previous_topic(registry, messages):
+    t = turn(registry, messages, moment=TUESDAY_MORNING)
+    first = say(t, "vcs tem ip fixo?", "ask_fixed_ip")
+    price = say(t, "e isso custa quanto?", "ask_visit_cost", first.state, confidence=0.7)
+    assert "negociação" in text(price) and "85" not in text(price)
