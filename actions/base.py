@@ -53,7 +53,9 @@ def answer_index() -> Optional[AnswerIndex]:
     try:
         from policies.sentence_encoder import Encoder
 
-        return AnswerIndex(Encoder.shared(threads=1).embed)
+        index = AnswerIndex(Encoder.shared(threads=1).embed)
+        index.warm(registry().companies())  # in the background: the first customers do not wait
+        return index
     except (ImportError, OSError, RuntimeError) as error:  # the assistant still answers without it
         logger.error("answer retrieval disabled: the sentence encoder did not load (%s)", error)
         return None

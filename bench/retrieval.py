@@ -48,7 +48,7 @@ def main() -> int:
     in_scope = [(t, i) for t, i in messages if i != "out_of_scope"]
     predicted = dict(zip([t for t, _ in in_scope] + off, predict([t for t, _ in in_scope] + off)))
     registry = Registry(ROOT / "companies", ROOT / "locales" / "messages.yml")
-    index = AnswerIndex(Encoder.shared(threads=2).embed)
+    index = AnswerIndex(Encoder.shared(threads=2).embed, background=False)
     report = {}
     for threshold in THRESHOLDS:
         route_failed = fixed = wrong = 0

@@ -10,6 +10,7 @@ Pure: the embedding function is injected (the action server passes the sentence 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -32,20 +33,50 @@ class Match:
 
 
 class AnswerIndex:
-    """The embeddings of every company's answer examples, made once per example text."""
+    """The embeddings of every company's answer examples, made once per example text.
 
-    def __init__(self, embed: Embed):
+    Embedding a company's examples takes a few seconds the first time: it is done on a background thread,
+    and until it is done that company's messages are answered without retrieval, so no customer waits
+    for it (`background=False` embeds in the caller, for tests and measurements).
+    """
+
+    def __init__(self, embed: Embed, background: bool = True):
         self.embed = embed
         self._vectors: Dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer-index") if background else None
+        self._pending: set = set()
 
-    def _vectors_for(self, texts: Sequence[str]) -> np.ndarray:
+    def _embed_missing(self, texts: Sequence[str]) -> None:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-            if missing:
-                for text, vector in zip(missing, self.embed(missing)):
-                    self._vectors[text] = vector
+        if missing:
+            vectors = self.embed(missing)
+            with self._lock:
+                self._vectors.update(zip(missing, vectors))
+                self._pending.difference_update(missing)
+
+    def _vectors_for(self, texts: Sequence[str]) -> Optional[np.ndarray]:
+        """The examples' embeddings, or None while they are being made in the background."""
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+            if missing and self._pool is not None:
+                new = [t for t in missing if t not in self._pending]
+                if new:
+                    self._pending.update(new)
+                    self._pool.submit(self._embed_missing, new)
+                return None
+        if missing:
+            self._embed_missing(missing)
+        with self._lock:
             return np.stack([self._vectors[t] for t in texts])
+
+    def warm(self, companies: Sequence[Company]) -> None:
+        """Start embedding every company's examples now (on the background thread)."""
+        for company in companies:
+            examples = [e for answer in company.answers.values() for e in answer.examples]
+            if examples:
+                self._vectors_for(examples)
 
     def nearest(self, company: Company, text: str, exclude: Sequence[str] = ()) -> Optional[Match]:
         """The answer whose example is nearest to `text`, with its cosine similarity."""
@@ -54,6 +85,8 @@ class AnswerIndex:
         if not pairs or not text.strip():
             return None
         examples = self._vectors_for([example for _, example in pairs])
+        if examples is None:
+            return None
         query = self.embed([text])[0]
         scores = examples @ query
         best = int(np.argmax(scores))
