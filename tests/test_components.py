@@ -176,3 +176,43 @@ def test_noise_is_reproducible_and_near_the_rate():
     text = "quero a segunda via da minha fatura de novembro por favor"
     assert add_noise(text, seed=3) == add_noise(text, seed=3) != text
     assert strip_accents("não, está ótimo") == "nao, esta otimo"
+
+
+def test_action_server_call_is_retried_after_a_reset_connection():
+    """A connection reset before any response (seen under load) is tried again; the reply arrives."""
+    import asyncio
+    import socket
+    import threading
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    from policies import rasa_speedups
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    port = listener.getsockname()[1]
+    seen = []
+
+    def serve():
+        for attempt in range(2):
+            connection, _ = listener.accept()
+            seen.append(attempt)
+            if attempt == 0:  # reset the first connection without answering
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                connection.close()
+                continue
+            connection.recv(65536)
+            body = b'{"events": [], "responses": []}'
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                               + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body)
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    rasa_speedups.install()
+    try:
+        reply = asyncio.new_event_loop().run_until_complete(
+            EndpointConfig(f"http://127.0.0.1:{port}/webhook").request(json={"x": 1}, method="post", timeout=5))
+    finally:
+        listener.close()
+    assert reply == {"events": [], "responses": []} and seen == [0, 1]
