@@ -53,8 +53,11 @@ def answer_index() -> Optional[AnswerIndex]:
     try:
         from policies.sentence_encoder import Encoder
 
-        index = AnswerIndex(Encoder.shared(threads=1).embed)
-        index.warm(registry().companies())  # in the background: the first customers do not wait
+        encoder = Encoder.shared(threads=1, cache_dir=settings().cache_dir / "sentence-encoder")
+        # Examples are cached on disk by text, so a restarted server has them at once; the first ever
+        # start embeds them in the background (the first customers do not wait, and get no retrieval).
+        index = AnswerIndex(encoder.embed, embed_examples=encoder.embed_cached)
+        index.warm(registry().companies())
         return index
     except (ImportError, OSError, RuntimeError) as error:  # the assistant still answers without it
         logger.error("answer retrieval disabled: the sentence encoder did not load (%s)", error)

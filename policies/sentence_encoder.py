@@ -20,6 +20,9 @@ logger = logging.getLogger(__name__)
 DIMENSION = 384
 _LOCK = threading.Lock()
 _ENCODERS: Dict[int, "Encoder"] = {}
+# Texts embedded per call: small, so a customer's message waits at most one batch (about 0.5 s) behind a
+# background embedding of company-file examples.
+_BATCH = 32
 
 
 class Encoder:
@@ -57,13 +60,13 @@ class Encoder:
         """Like `embed`, through the disk cache: for training, where the same texts come back."""
         keys = [_key(t) for t in texts]
         missing = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in self._cache))
-        for start in range(0, len(missing), 256):
-            batch = missing[start:start + 256]
+        for start in range(0, len(missing), _BATCH):
+            batch = missing[start:start + _BATCH]
             for text, vector in zip(batch, self.embed(batch)):
                 self._cache[_key(text)] = vector
             self._dirty = True
-            done = min(start + 256, len(missing))
-            if done % progress_every < 256 or done == len(missing):
+            done = min(start + _BATCH, len(missing))
+            if done % progress_every < _BATCH or done == len(missing):
                 logger.info("sentence encoder: embedded %d of %d new texts", done, len(missing))
         self._save_cache()
         return np.stack([self._cache[k] for k in keys]) if keys else np.zeros((0, DIMENSION), np.float32)

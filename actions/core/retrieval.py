@@ -40,8 +40,9 @@ class AnswerIndex:
     for it (`background=False` embeds in the caller, for tests and measurements).
     """
 
-    def __init__(self, embed: Embed, background: bool = True):
-        self.embed = embed
+    def __init__(self, embed: Embed, background: bool = True, embed_examples: Optional[Embed] = None):
+        self.embed = embed  # the customer's message: never stored
+        self.embed_examples = embed_examples or embed  # the company files' examples: may be cached on disk
         self._vectors: Dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answer-index") if background else None
@@ -51,7 +52,7 @@ class AnswerIndex:
         with self._lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if missing:
-            vectors = self.embed(missing)
+            vectors = self.embed_examples(missing)
             with self._lock:
                 self._vectors.update(zip(missing, vectors))
                 self._pending.difference_update(missing)

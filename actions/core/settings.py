@@ -18,6 +18,7 @@ class Settings:
     fixed_now: Optional[str]
     agent_commands_everywhere: bool
     retrieval: bool = True
+    cache_dir: Path = ROOT / ".cache"
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -33,4 +34,5 @@ class Settings:
             agent_commands_everywhere=env.get("ASSISTANT_AGENT_COMMANDS_EVERYWHERE", "") == "1",
             # Answers found by meaning when no intent fits (actions/core/retrieval.py); 0 turns it off.
             retrieval=env.get("ASSISTANT_RETRIEVAL", "1") != "0",
+            cache_dir=Path(env.get("ASSISTANT_CACHE_DIR", ROOT / ".cache")),
         )
