@@ -40,7 +40,7 @@ _RETRY_AFTER = (0.2, 0.5)
 
 
 async def _request(self: EndpointConfig, *args: Any, **kwargs: Any) -> Any:
-    for attempt, pause in enumerate(_RETRY_AFTER + (None,)):
+    for pause in _RETRY_AFTER + (None,):
         try:
             return await _ORIGINAL_REQUEST(self, *args, **kwargs)
         except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as error:

@@ -18,15 +18,15 @@ Order of reading, for every message:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import List, Optional, Sequence, Tuple
-
 import re
+from dataclasses import dataclass, replace
+from typing import List, Optional, Sequence
 
 from . import replies as say
 from .reading import find_duration, weekday_named, word_count
-from .render import find_department, fold
+from .render import find_department, fold, mentions
 from .replies import Reply, Turn
+from .routing import department_for
 
 FALLBACK = "nlu_fallback"
 SMALL_TALK = {"goodbye": "goodbye", "thank": "thank", "out_of_scope": "out_of_scope"}
@@ -35,8 +35,6 @@ CONVERSATIONAL = {"greet", "goodbye", "thank", "affirm", "deny", "choose_return_
                   "request_human", "out_of_scope", FALLBACK}
 # Intents an hours question about a named department is often read as ("o renovacao abre domingo?").
 HOURS_LIKE = {"ask_business_hours", "ask_weekend_support", "ask_contact", "greet", "out_of_scope", FALLBACK}
-# Below this confidence a message that looks like a follow-up is read against the previous topic.
-FOLLOW_UP_CONFIDENCE = 0.85
 # Below this confidence a message does not drop an offered choice or a pending first step.
 NEW_TOPIC_CONFIDENCE = 0.5
 # A message this short without a verb of its own ("Iperó?", "WhatsApp??") continues the topic.
@@ -70,7 +68,6 @@ class Outcome:
     replies: List[Reply]
     state: State
     intent: Optional[str] = None  # the intent the reply answered, after reading the context
-    notes: List[str] = field(default_factory=list)  # why, for the logs
 
 
 def respond(turn: Turn, parse: Parse, state: State) -> Outcome:
@@ -85,7 +82,7 @@ def respond(turn: Turn, parse: Parse, state: State) -> Outcome:
             return outcome
         state = replace(state, pending_handoff=None)
     intent = _read_in_context(turn, parse, state)
-    return _demand(turn, parse, replace(parse, intent=intent), state)
+    return _demand(turn, replace(parse, intent=intent), state)
 
 
 # -- 1. an offered choice ------------------------------------------------------------------------
@@ -113,9 +110,7 @@ def _answer_first_step(turn: Turn, parse: Parse, state: State) -> Optional[Outco
         return Outcome(routed, _after_route(state, pending, routed, turn), pending)
     if parse.intent == "affirm":
         return Outcome([turn.say("glad_it_works")], replace(state, pending_handoff=None), parse.intent)
-    if _is_new_demand(parse):
-        return None
-    return None
+    return None  # anything else is read as a message of its own
 
 
 def _is_new_demand(parse: Parse) -> bool:
@@ -126,7 +121,7 @@ def _is_new_demand(parse: Parse) -> bool:
 def _read_in_context(turn: Turn, parse: Parse, state: State) -> str:
     """The intent the message means, given the previous topic and what it names."""
     text, intent, cues, language = parse.text, parse.intent, turn.cues, turn.language
-    billed = _billing_intent(turn, text)
+    billed = _billing_intent(turn)
     if billed and cues and cues.match("billing_question", text, language) and find_duration(text):
         return billed  # a duration to bill: the company's billing-blocks answer computes it
     named = find_department(turn.company, text)
@@ -156,7 +151,7 @@ def _read_in_context(turn: Turn, parse: Parse, state: State) -> str:
     return intent
 
 
-def _billing_intent(turn: Turn, text: str) -> Optional[str]:
+def _billing_intent(turn: Turn) -> Optional[str]:
     if turn.company.billing_blocks is None:
         return None
     return next((i for i, a in turn.company.answers.items() if a.compute == "billing_blocks"), None)
@@ -178,7 +173,7 @@ def _echoes(turn: Turn, intent: str, text: str) -> int:
 
 
 # -- 5. the demand -------------------------------------------------------------------------------
-def _demand(turn: Turn, original: Parse, parse: Parse, state: State) -> Outcome:
+def _demand(turn: Turn, parse: Parse, state: State) -> Outcome:
     intent, text = parse.intent, parse.text
     state = replace(state, fallback_count=0) if intent != FALLBACK else state
     if intent == "greet":
@@ -241,9 +236,7 @@ def _answer(turn: Turn, parse: Parse, state: State) -> Outcome:
 
 def _named_answers(turn: Turn, text: str) -> List[str]:
     """Answers about a channel or plan the message names ("¿tienen chat?" -> the platforms' chat)."""
-    folded = fold(text)
-    return [intent for intent, answer in turn.company.answers.items()
-            if any(re.search(rf"\b{re.escape(name)}\b", folded) for name in answer.names)]
+    return [intent for intent, answer in turn.company.answers.items() if mentions(text, answer.names)]
 
 
 def _merge(body: List[Reply], extra: List[Reply], notes: List[Reply]) -> List[Reply]:
@@ -271,7 +264,7 @@ def _hand_to(turn: Turn, state: State, department: str) -> Outcome:
 
 
 def _after_route(state: State, department: str, replies: List[Reply], turn: Turn, topic: Optional[str] = None) -> State:
-    target = say.department_of(turn.company, department)
+    target = department_for(turn.company, department)
     offered = next((r.awaits_choice for r in replies if r.awaits_choice), None)
     return replace(state, topic=topic or state.topic, department=target, pending_choice=offered,
                    pending_handoff=None, awaiting_topic=False, fallback_count=0)
@@ -284,7 +277,3 @@ def _fallback(turn: Turn, state: State) -> Outcome:
     offer = turn.say("fallback_offer_human")
     offer.buttons = [{"title": turn.r.text("human_button"), "payload": "/request_human"}]
     return Outcome([offer], replace(state, fallback_count=count, awaiting_topic=True), FALLBACK)
-
-
-def reply_texts(outcome: Outcome) -> Tuple[str, ...]:
-    return tuple(r.text or "" for r in outcome.replies)

@@ -44,27 +44,22 @@ class Cues:
 
 
 # -- weekdays and months, from CLDR ---------------------------------------------------------------
+def _cldr_words(names) -> Dict[str, int]:
+    """Accent-free names of every locale the bot speaks -> their number, from `names(locale)`."""
+    return {fold(name): number for locales in _LOCALES.values() for locale in locales
+            for number, name in names(locale).items()}
+
+
 @lru_cache(maxsize=1)
 def _weekday_words() -> Dict[str, int]:
     """Accent-free weekday names and their short forms ("segunda", "sabado", "viernes") -> 0..6."""
-    words: Dict[str, int] = {}
-    for locales in _LOCALES.values():
-        for locale in locales:
-            for number, name in get_day_names("wide", locale=locale).items():
-                folded = fold(name)
-                words[folded] = number
-                words[folded.split("-")[0]] = number  # "segunda-feira" -> "segunda"
-    return words
+    wide = _cldr_words(lambda locale: get_day_names("wide", locale=locale))
+    return {**wide, **{name.split("-")[0]: number for name, number in wide.items()}}  # "segunda-feira" -> "segunda"
 
 
 @lru_cache(maxsize=1)
 def _month_words() -> Dict[str, int]:
-    months: Dict[str, int] = {}
-    for locales in _LOCALES.values():
-        for locale in locales:
-            for number, name in get_month_names("wide", locale=locale).items():
-                months[fold(name)] = number
-    return months
+    return _cldr_words(lambda locale: get_month_names("wide", locale=locale))
 
 
 def weekday_named(text: str) -> Optional[int]:

@@ -73,6 +73,12 @@ class Renderer:
         return "; ".join(parts)
 
 
+def mentions(text: str, words: List[str]) -> bool:
+    """Whether the message names one of `words` (accent-free, lowercase), as whole words."""
+    folded = fold(text or "")
+    return any(re.search(rf"\b{re.escape(word)}\b", folded) for word in words)
+
+
 def find_department(company: Company, text: str) -> Optional[str]:
     """The department a message names by one of its aliases; the longest alias wins."""
     folded = fold(text)

@@ -7,7 +7,6 @@ mistyped company file.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 from zoneinfo import ZoneInfo
@@ -15,8 +14,8 @@ from zoneinfo import ZoneInfo
 from .calendar import Holidays
 from .language import variant as variant_for
 from .reading import Cues, billed_minutes, find_date, find_day_count, find_duration
-from .render import Renderer, fold
-from .routing import Decision, Outcome, calendar_for, decide, department_for, resolve_choice
+from .render import Renderer, fold, mentions
+from .routing import Decision, Outcome, calendar_for, decide, resolve_choice
 from .schema import Company, Deadline
 
 
@@ -102,11 +101,7 @@ def answer_texts(turn: Turn, intent: str, text: str = "") -> List[Reply]:
 
 def missing_facts(turn: Turn, text: str) -> List[Reply]:
     """An honest "not in our documents" for facts the message asks for that the seeds lack."""
-    folded = fold(text or "")
-    labels = []
-    for fact in turn.company.missing:
-        if fact.label and any(re.search(rf"\b{re.escape(word)}\b", folded) for word in fact.match):
-            labels.append(fact.label.get(turn.language))
+    labels = [fact.label.get(turn.language) for fact in turn.company.missing if fact.label and mentions(text, fact.match)]
     if not labels:
         return []
     topics = turn.r.text("and").join(dict.fromkeys(labels))
@@ -132,11 +127,6 @@ def billing_blocks(turn: Turn, text: str) -> List[Reply]:
         billed, count = billed_minutes(minutes, block)
         replies.append(turn.say(f"billing_blocks_{side}", duration=duration, billed=billed, blocks=count, block=block))
     return replies
-
-
-def needs_first_step(turn: Turn, intent: str) -> bool:
-    found = turn.company.answers.get(intent)
-    return bool(found and found.route and found.first_step)
 
 
 def deadline(turn: Turn, rule: Deadline, text: str) -> Reply:
@@ -244,8 +234,3 @@ def hours(turn: Turn, department: Optional[str] = None) -> List[Reply]:
     if any(not company.departments[d].hours_known for d in ids):
         replies.append(turn.say("hours_missing_contact", contact=company.contact.get(turn.language)))
     return replies
-
-
-def department_of(company: Company, target: str) -> Optional[str]:
-    """The department an intent routes to, or the department itself."""
-    return department_for(company, target)
