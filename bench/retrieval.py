@@ -10,7 +10,6 @@ answer, a wrong one, or none; and how often it answers an off-topic message.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
@@ -19,10 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import nlu_quality  # noqa: E402  (bench/, beside this file)
 from actions.core.registry import Registry  # noqa: E402
 from actions.core.retrieval import AnswerIndex  # noqa: E402
+from nlu_quality import VARIANTS, independent, read_examples  # noqa: E402
 from policies.sentence_encoder import Encoder  # noqa: E402
-from scripts.nlu_eval import VARIANTS, read  # noqa: E402
 
 THRESHOLDS = (0.84, 0.86, 0.88, 0.9, 0.92)
 
@@ -33,18 +33,10 @@ def main() -> int:
     parser.add_argument("--json")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
-    from rasa.core.agent import Agent
+    predict = nlu_quality.RasaModel(Path(args.model)).predict
 
-    agent = Agent.load(args.model)
-    loop = asyncio.new_event_loop()
-
-    def predict(texts):
-        async def run():
-            return [(await agent.parse_message(t))["intent"]["name"] for t in texts]
-        return loop.run_until_complete(run())
-
-    messages = [m for v in VARIANTS for m in read([ROOT / "tests" / "nlu" / "independent" / f"{v}.yml"])]
-    off = [t for t, _ in read([ROOT / "tests" / "nlu" / "off_topic.yml"])] + [t for t, i in messages if i == "out_of_scope"]
+    messages = [m for v in VARIANTS for m in independent(v)]
+    off = [t for t, _ in read_examples([ROOT / "tests" / "nlu" / "off_topic.yml"])] + [t for t, i in messages if i == "out_of_scope"]
     in_scope = [(t, i) for t, i in messages if i != "out_of_scope"]
     predicted = dict(zip([t for t, _ in in_scope] + off, predict([t for t, _ in in_scope] + off)))
     registry = Registry(ROOT / "companies", ROOT / "locales" / "messages.yml")

@@ -12,14 +12,17 @@ VARIANTS = ("pt-BR", "pt-PT", "es")
 AGENT = {"agent_set_company", "agent_set_clock"}
 
 
-def examples(folder):
+def examples_in(path):
     found = []
-    for path in sorted(folder.glob("*.yml")):
-        for block in yaml.safe_load(path.read_text())["nlu"]:
-            for line in block["examples"].splitlines():
-                if line.strip().startswith("- "):
-                    found.append((block["intent"], line.strip()[2:]))
+    for block in yaml.safe_load(path.read_text())["nlu"]:
+        for line in block["examples"].splitlines():
+            if line.strip().startswith("- "):
+                found.append((block["intent"], line.strip()[2:]))
     return found
+
+
+def examples(folder):
+    return [example for path in sorted(folder.glob("*.yml")) for example in examples_in(path)]
 
 
 def norm(text):
@@ -64,11 +67,7 @@ def test_blind_benchmark_set_is_unseen():
 
 
 def _independent(variant):
-    found = []
-    for block in yaml.safe_load((ROOT / "tests" / "nlu" / "independent" / f"{variant}.yml").read_text())["nlu"]:
-        found += [(block["intent"], line.strip()[2:]) for line in block["examples"].splitlines()
-                  if line.strip().startswith("- ")]
-    return found
+    return examples_in(ROOT / "tests" / "nlu" / "independent" / f"{variant}.yml")
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

@@ -18,6 +18,13 @@ _SLUG = re.compile(r"^[a-z][a-z0-9_-]*$")
 _INTERVAL = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
+def matchable_word(value: str, what: str) -> str:
+    """A word matched against folded customer text (render.mentions): lowercase ASCII, not blank."""
+    if value != value.lower() or not value.isascii() or not value.strip():
+        raise ValueError(f"{what} '{value}' must be lowercase ASCII")
+    return value
+
+
 class Strict(BaseModel):
     class Config:
         extra = Extra.forbid
@@ -146,9 +153,7 @@ class Answer(Strict):
 
     @validator("names", each_item=True)
     def plain_name(cls, value: str) -> str:
-        if value != value.lower() or not value.isascii() or not value.strip():
-            raise ValueError(f"name '{value}' must be lowercase ASCII")
-        return value
+        return matchable_word(value, "name")
 
     @validator("compute")
     def known_computation(cls, value: Optional[str]) -> Optional[str]:
@@ -218,9 +223,7 @@ class MissingFact(Strict):
 
     @validator("match", each_item=True)
     def plain_match(cls, value: str) -> str:
-        if value != value.lower() or not value.isascii() or not value.strip():
-            raise ValueError(f"match word '{value}' must be lowercase ASCII")
-        return value
+        return matchable_word(value, "match word")
 
     @root_validator(skip_on_failure=True)
     def label_for_match(cls, values: dict) -> dict:
