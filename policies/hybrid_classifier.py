@@ -78,7 +78,7 @@ class HybridIntentClassifier(TfidfIntentClassifier):
         return Encoder.shared(threads, project_cache_dir() / "sentence-encoder" if training else None)
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        examples = self.examples(training_data)
         texts, intents = [e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples]
         super().train(training_data)
         if not self.trained:

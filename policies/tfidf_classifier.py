@@ -117,6 +117,10 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "short_word_length": 4,  # words this short are corrected by one edit at most
             "ranking_length": 10,
             "random_seed": 7,
+            # Intents another component sets by rule, never learnt: the agents' slash commands are parsed
+            # by AgentCommandParser, and learning "/company poxnet" taught the model that a bare
+            # "poxnet" (a customer answering "which company?") is a staff command.
+            "rule_intent_prefixes": ["agent_"],
         }
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource) -> None:
@@ -186,8 +190,14 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
                 y.append(intent)
         return x, y
 
+    def examples(self, training_data: TrainingData) -> List[Message]:
+        """The examples this model learns from: every intent example but those of rule-set intents."""
+        skipped = tuple(self.config["rule_intent_prefixes"])
+        return [e for e in training_data.intent_examples
+                if e.get(INTENT) and e.get(TEXT) and not str(e.get(INTENT)).startswith(skipped)]
+
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        examples = self.examples(training_data)
         if len({e.get(INTENT) for e in examples}) < 2:
             logger.warning("TfidfIntentClassifier needs at least two intents with examples; not trained")
             return self._resource

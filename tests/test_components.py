@@ -94,6 +94,16 @@ def test_classifier_trains_persists_and_loads(storage, context):
     assert loaded.speller is not None and loaded.speller.correct("Preciso do bolto") == "preciso do boleto"
 
 
+def test_staff_command_intents_are_never_learnt(storage, context):
+    """A bare "poxnet" answering "which company?" must not read as the staff command /company poxnet."""
+    data = tiny_training_data()
+    commands = [Message(data={"text": f"/company {c}", "intent": "agent_set_company"}) for c in ("poxnet", "siempre")]
+    classifier = TfidfIntentClassifier.create({"noisy_copies": 0}, storage, Resource("tfidf"), context)
+    classifier.train(data.merge(TrainingData(commands)))
+    assert "agent_set_company" not in classifier._labels
+    assert parsed(classifier, "poxnet").get("intent")["name"] != "agent_set_company"
+
+
 def test_speller_leaves_known_and_short_words_alone():
     from policies.tfidf_classifier import Speller
 
