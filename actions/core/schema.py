@@ -1,8 +1,8 @@
 """The company-file schema: every fact a company file may hold, validated on load.
 
-A company file is data written from the seeds in ../shared/seeds. Facts meant only for staff live in
-`staff_only`, a section that no customer-facing code reads; their `secrets` are also checked on every
-outgoing message (see `guard.py`).
+A company file is data transcribed from the company's own service documents. Facts meant only for
+staff live in `staff_only`, a section that no customer-facing code reads; their `secrets` are also
+checked on every outgoing message (`replies.guard`).
 """
 from __future__ import annotations
 
@@ -244,6 +244,16 @@ class HolidayCalendar(Strict):
     country: str = Field(..., min_length=2, max_length=2)
     subdivision: Optional[str] = None
 
+    @root_validator(skip_on_failure=True)
+    def known_calendar(cls, values: dict) -> dict:
+        import holidays
+
+        try:
+            holidays.country_holidays(values["country"], subdiv=values.get("subdivision"))
+        except NotImplementedError as error:
+            raise ValueError(f"no public holidays known for it: {error}")
+        return values
+
 
 class Company(Strict):
     id: str
@@ -292,29 +302,32 @@ class Company(Strict):
 
     @root_validator(skip_on_failure=True)
     def references_exist(cls, values: dict) -> dict:
-        departments = values["departments"]
+        """Every name the file refers to exists in it; all problems at once, one "field: reason" a line."""
+        departments, deadlines = values["departments"], values.get("deadlines", {})
+        problems = []
         if values["support_department"] not in departments:
-            raise ValueError(f"support_department '{values['support_department']}' is not a department")
+            problems.append(f"support_department: '{values['support_department']}' is not a department")
         for intent, answer in values["answers"].items():
             if answer.route and answer.route not in departments:
-                raise ValueError(f"answers.{intent}.route: unknown department '{answer.route}'")
+                problems.append(f"answers.{intent}.route: unknown department '{answer.route}'")
             for name in answer.deadlines:
-                if name not in values.get("deadlines", {}):
-                    raise ValueError(f"answers.{intent}.deadlines: unknown deadline '{name}'")
-        for name, deadline in values.get("deadlines", {}).items():
-            if deadline.department and deadline.department not in departments:
-                raise ValueError(f"deadlines.{name}.department: unknown department '{deadline.department}'")
-        for intent, answer in values["answers"].items():
+                if name not in deadlines:
+                    problems.append(f"answers.{intent}.deadlines: unknown deadline '{name}'")
             if answer.compute == "billing_blocks" and not values.get("billing_blocks"):
-                raise ValueError(f"answers.{intent}.compute: the company has no `billing_blocks`")
+                problems.append(f"answers.{intent}.compute: the company has no `billing_blocks`")
+        for name, deadline in deadlines.items():
+            if deadline.department and deadline.department not in departments:
+                problems.append(f"deadlines.{name}.department: unknown department '{deadline.department}'")
         for index, fact in enumerate(values.get("missing", [])):
             for intent in fact.intents:
                 if intent in values["answers"]:
-                    raise ValueError(f"missing.{index}.intents: '{intent}' is answered, so it is not missing")
+                    problems.append(f"missing.{index}.intents: '{intent}' is answered, so it is not missing")
         for dept_id, dept in departments.items():
             for entry in dept.offer_choice_from:
                 if entry not in departments:
-                    raise ValueError(f"departments.{dept_id}.offer_choice_from: unknown department '{entry}'")
+                    problems.append(f"departments.{dept_id}.offer_choice_from: unknown department '{entry}'")
+        if problems:
+            raise ValueError("\n".join(problems))
         return values
 
     @property

@@ -38,7 +38,7 @@ def broken(tmp_path, mutate, name="poxnet"):
         (lambda d: d["departments"]["financeiro"]["hours"].update(fri=["08:00-25:00"]), "departments.financeiro.hours", "impossible time"),
         (lambda d: d["departments"]["financeiro"]["hours"].update(funday=["08:00-18:00"]), "departments.financeiro.hours", "unknown weekday"),
         (lambda d: d.update(timezone="America/Sorocaba"), "timezone", "not an IANA time zone"),
-        (lambda d: d["answers"]["ask_plans"].update(route="vendas"), "__root__", "unknown department 'vendas'"),
+        (lambda d: d["answers"]["ask_plans"].update(route="vendas"), "answers.ask_plans.route", "unknown department 'vendas'"),
         (lambda d: d["answers"]["ask_dns"]["text"].pop("es"), "answers.ask_dns.text.es", "field required"),
         (lambda d: d["answers"]["ask_dns"]["text"].update(pt="  "), "answers.ask_dns.text.pt", "must not be empty"),
         (lambda d: d.update(surprise=1), "surprise", "extra fields not permitted"),

