@@ -1,0 +1,1 @@
+"""The project's own Rasa input channels (credentials.yml names them by module path)."""
