@@ -7,7 +7,7 @@ COMPANY ?= poxnet
 TRAINING_INPUTS := $(shell find data policies -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) config.yml domain.yml
 export ASSISTANT_DEFAULT_COMPANY ?=
 
-.PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval conversations bench clean
+.PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval conversations bench clean purge
 
 install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -62,6 +62,10 @@ conversations: check train   ## the shared conversation set (../shared/conversat
 bench: train   ## every figure of BENCHMARKS.md (15-40 min, by hand; not part of `make test`)
 	$(PY) -m pip install --quiet -e ".[bench]"
 	$(PY) bench/run.py
+
+purge: install   ## delete conversations idle for more than DAYS days (make purge DAYS=90); same store as make run
+	@test -n "$(DAYS)" || { echo "usage: make purge DAYS=N" >&2; exit 2; }
+	TRACKER_DB=$${TRACKER_DB:-var/tracker.db} $(PY) -m stores.purge --days $(DAYS)
 
 clean:
 	rm -rf models results var .pytest_cache

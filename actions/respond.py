@@ -4,6 +4,7 @@ from typing import List, Text, Tuple
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
+from . import protocols
 from .base import AssistantAction, latest_intent
 from .core.dialogue import Parse, State, respond
 from .core.replies import Reply, Turn
@@ -57,6 +58,10 @@ class ActionRespond(AssistantAction):
         return "action_respond"
 
     def respond(self, turn: Turn, tracker: Tracker) -> Tuple[List[Reply], List[EventType]]:
+        recalled = protocols.recall(turn, tracker, latest_intent(tracker))  # "qual é o meu protocolo?"
+        if recalled is not None:
+            return recalled, []
         state = state_of(tracker)
         outcome = respond(turn, parse_of(tracker), state)
-        return outcome.replies, slot_events(state, outcome.state)
+        replies, stamped = protocols.stamp(turn, outcome.replies)  # a protocol number on each handoff and close
+        return replies, slot_events(state, outcome.state) + stamped

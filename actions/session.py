@@ -6,7 +6,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 # Slots that belong to the conversation and survive a session expiry.
-_CARRIED = ("company", "language", "entry_department", "agent_now")
+_CARRIED = ("company", "language", "entry_department", "agent_now", "protocol")
 
 
 class ActionSessionStart(Action):

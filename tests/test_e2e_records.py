@@ -21,7 +21,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, payloads, text_of, wait_for
+from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, payloads, raw_payloads, text_of, wait_for
 
 pytestmark = pytest.mark.e2e
 DNS = "177.86.16.9"
@@ -56,7 +56,7 @@ def server(tmp_path_factory):
     actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
                                cwd=ROOT, env=env, stdout=open(logs[0], "w"), stderr=subprocess.STDOUT)
     rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                             "--credentials", "credentials.yml", "--port", str(rasa_port)],
+                             "--credentials", "credentials.yml", "--port", str(rasa_port), "--debug"],
                             cwd=ROOT, env=env, stdout=open(logs[1], "w"), stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{action_port}/health", actions, logs[0])
@@ -112,3 +112,73 @@ def test_a_company_file_that_was_never_valid_leaves_the_others_serving(server):
         assert DNS in text_of(Chat(server, company="poxnet").say("qual o dns de vocês?"))
     finally:
         path.unlink()
+
+
+# -- personal data ------------------------------------------------------------------------------------------------
+SECRETS = ("123.456.789-09", "98765-4321", "ana.souza@exemplo.com.br", "1.020.304.050")
+
+
+def stored_texts(db):
+    with sqlite3.connect(db) as connection:
+        return [json.loads(data) for (data,) in connection.execute("select data from events where type_name = 'user'")]
+
+
+def test_customer_messages_are_stored_and_logged_masked_while_the_turn_reads_them(server):
+    chat = Chat(server, company="poxnet")
+    replies = chat.say("meu cpf é 123.456.789-09 e meu celular (11) 98765-4321, qual o dns de vocês?")
+    assert DNS in text_of(replies)  # the turn read the whole message
+    chat.say("meu email é ana.souza@exemplo.com.br")
+    Chat(server, company="siempre").say("mi cédula es 1.020.304.050, cual es el horario de atención?")
+    raw = b"".join(p.read_bytes() for p in server["db"].parent.glob("tracker.db*"))
+    logs = "".join(log.read_text(errors="replace") for log in server["logs"])
+    for secret in SECRETS:
+        assert secret.encode() not in raw, secret
+        assert secret not in logs, secret
+    texts = [event["text"] for event in stored_texts(server["db"])]
+    assert "meu cpf é ***.***.***-09 e meu celular (**) *****-**21, qual o dns de vocês?" in texts
+    assert "meu email é ***@exemplo.com.br" in texts and "mi cédula es *.***.***.*50, cual es el horario de atención?" in texts
+    assert "***.***.***-09" in logs  # the debug log has the message, masked
+
+
+def test_the_tracker_database_is_private_to_its_owner(server):
+    Chat(server, company="poxnet").say("oi")
+    for path in server["db"].parent.glob("tracker.db*"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
+# -- protocol numbers ---------------------------------------------------------------------------------------------
+def test_a_close_carries_a_protocol_that_the_customer_can_ask_for_later(server):
+    chat = Chat(server, company="poxnet", now="2026-11-22T10:00:00-03:00")
+    closed = chat.say("quero cancelar minha internet")
+    (payload,) = raw_payloads(closed)
+    number = payload["close"]["protocol"]
+    assert payload == {"close": {"reason": "out_of_hours", "department": "retencao",
+                                 "reopens_at": "2026-11-23T08:00:00-03:00", "protocol": number}}
+    assert re.fullmatch(r"20261122-\d{6}", number) and f"protocolo deste atendimento: {number}" in text_of(closed)
+    assert number in text_of(chat.say("qual é o meu protocolo?"))
+    assert number in text_of(chat.say("me passa o número do protocolo por favor"))
+
+
+def test_a_spanish_handoff_carries_a_protocol_told_in_spanish(server):
+    chat = Chat(server, company="siempre", now="2026-11-23T10:00:00-05:00")
+    replies = chat.say("quiero hablar con un asesor de soporte técnico, no tengo internet")
+    for _ in range(3):
+        if raw_payloads(replies):
+            break
+        replies = chat.say("no, ya reinicié el equipo y sigue igual")
+    (payload,) = raw_payloads(replies)
+    kind = next(iter(payload))
+    number = payload[kind]["protocol"]
+    assert re.fullmatch(r"20261123-\d{6}", number) and f"radicado (protocolo) de esta atención: {number}" in text_of(replies)
+    with sqlite3.connect(server["db"]) as connection:
+        issued = [row[0] for row in connection.execute("select number from assistant_protocols")]
+    assert number in issued and len(issued) == len(set(issued))
+
+
+def test_a_spanish_customer_gets_the_protocol_back(server):
+    chat = Chat(server, company="poxnet", now="2026-11-20T10:00:00-03:00")
+    closed = chat.say("buenas, quiero cancelar el servicio de internet")
+    number = raw_payloads(closed)[0]["close"]["protocol"]
+    assert number.startswith("20261120-")
+    said = text_of(chat.say("cual es mi protocolo"))
+    assert number in said and "radicado" in said

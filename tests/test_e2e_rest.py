@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
+from tests.payloads import checked_protocols
 
 pytestmark = pytest.mark.e2e
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -92,8 +93,13 @@ def text_of(replies) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def payloads(replies):
+def raw_payloads(replies):
     return [r["custom"] for r in replies if r.get("custom")]
+
+
+def payloads(replies):
+    """The design's payloads; every handoff and close must also carry a protocol number (checked here)."""
+    return checked_protocols(raw_payloads(replies))
 
 
 def assert_closed(replies, department: str, reopens_at: str, says: str) -> None:

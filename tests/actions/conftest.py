@@ -7,9 +7,19 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from tests.conftest import ROOT
+from tests.payloads import checked_protocols
 
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
 SLOTS = list(DOMAIN["slots"])
+
+
+@pytest.fixture(autouse=True)
+def protocol_database(tmp_path, monkeypatch):
+    """Protocol numbers are issued from a temporary SQLite file, never the project's var/tracker.db."""
+    import stores.protocols
+
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'tracker.db'}")
+    monkeypatch.setattr(stores.protocols, "_shared", None)
 
 
 def make_tracker(
@@ -52,6 +62,11 @@ class Run:
 
     @property
     def payloads(self) -> List[Dict[str, Any]]:
+        """The design's payloads; each handoff and close must also carry a protocol number (checked here)."""
+        return checked_protocols(self.raw_payloads)
+
+    @property
+    def raw_payloads(self) -> List[Dict[str, Any]]:
         return [m["custom"] for m in self.messages if m.get("custom")]
 
     def slot(self, name: str) -> Any:
