@@ -51,10 +51,12 @@ test-e2e: train
 nlu-eval: train   ## held-out NLU accuracy: the independent set and the team's held-out files (figures in README)
 	$(PY) scripts/nlu_eval.py
 
-conversations: check train   ## the shared conversation set (../shared/conversations), end to end at six frozen clocks
+# The independent conversation set is not part of this repository: the maintainers keep it, and a clone
+# that has it puts it in shared/conversations beside the clone's folder (../shared from here).
+conversations: check train   ## the independent conversation set, end to end at six frozen clocks
 	@command -v faketime >/dev/null || { echo "installing faketime (Debian package)"; \
 	  (apt-get update -qq && apt-get install -y -qq faketime) >/dev/null || { echo "faketime is needed: apt-get install faketime"; exit 1; }; }
-	@test -f ../shared/conversations/run.py || { echo "../shared/conversations is not beside this clone"; exit 1; }
+	@test -f ../shared/conversations/run.py || { echo "the independent conversation set is not here (shared/conversations beside this clone; see README)"; exit 1; }
 	@mkdir -p results
 	$(PY) ../shared/conversations/run.py . --report results/conversations-report.json
 

@@ -48,7 +48,7 @@ def independent_table(nlu: Dict) -> List[str]:
     ahead = all(ours[f"independent {v}"]["accuracy"] > nlu[p][f"independent {v}"]["accuracy"]
                 for v in VARIANTS for p, _ in shown if p != "assistant")
     off = ours["off-topic"]
-    out += ["", "| target (issue: a model that generalizes) | figure | met |", "|---|---|---|",
+    out += ["", "| target (a model that generalizes) | figure | met |", "|---|---|---|",
             f"| ≥ 92% in every variant, fallback counted as an error | {', '.join(f'{v} {a}%' for v, a in accuracy.items())} | {mark(min(accuracy.values()) >= 92)} |",
             f"| ahead of the previous model and both peers in every variant | see table | {mark(ahead)} |",
             f"| off-topic rejected ≥ 90% ({off['n']} messages: off_topic.yml and the independent set's, pt-BR, pt-PT, es) | {off['rejected']}% | {mark(off['rejected'] >= 90)} |",
@@ -150,7 +150,8 @@ def conversation_table(conversations: Dict) -> List[str]:
     per = conversations["per_file"]
     passed, total = sum(v["passed"] for v in per.values()), sum(v["total"] for v in per.values())
     out = ["## 0. End to end: the shared conversation set", "",
-           "../shared/conversations: realistic conversations written independently of this code, replayed over "
+           "The independent conversation set (kept by the maintainers outside this repository): realistic "
+           "conversations written independently of this code, replayed over "
            "REST at six frozen moments (`make conversations`). The final word on any change.", "",
            "| file | passed | rate |", "|---|---|---|"]
     out += [f"| {name} | {v['passed']}/{v['total']} | {100 * v['passed'] / v['total']:.1f}% |" for name, v in sorted(per.items())]

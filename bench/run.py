@@ -86,7 +86,9 @@ def nlu_section() -> Dict[str, object]:
 
 # -- conversations -----------------------------------------------------------------------------
 def conversations_section() -> Dict[str, object]:
-    """The shared conversation set (../shared/conversations), replayed end to end at its frozen clocks."""
+    """The independent conversation set, replayed end to end at its frozen clocks. It is not part of this
+    repository: the maintainers keep it, and a clone that has it puts it in shared/conversations beside
+    the clone's folder (hence ROOT.parent); without it this section is skipped."""
     runner = ROOT.parent / "shared" / "conversations" / "run.py"
     if not runner.exists() or not shutil.which("faketime"):
         log("conversations: skipped (../shared/conversations or faketime missing; `make conversations` installs faketime)")
