@@ -6,6 +6,8 @@ RASA := $(VENV)/bin/rasa
 COMPANY ?= poxnet
 TRAINING_INPUTS := $(shell find data policies -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) config.yml domain.yml
 export ASSISTANT_DEFAULT_COMPANY ?=
+# endpoints.yml reads it; empty: scripts/serve makes one per run, tests run without.
+export ACTION_SERVER_TOKEN ?=
 
 .PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval conversations bench clean purge
 

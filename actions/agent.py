@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from .base import agent_commands_allowed, company_list, known_company_id, latest_intent, registry
 from .core.clock import parse_moment
 from .core.language import variant
+from .respond import ActionRespond
 
 
 class ActionRunAgentCommand(Action):
@@ -21,6 +22,10 @@ class ActionRunAgentCommand(Action):
         company = registry().company(known_company_id(tracker) or "")
         v = variant(tracker.get_slot("language") or (company.language if company else "pt"), company)
         say = lambda key, **kw: dispatcher.utter_message(text=messages[key][v].format(**kw))  # noqa: E731
+        if not ((tracker.latest_message or {}).get("text") or "").lstrip().startswith("/"):
+            # Not a slash command: a customer's words the model took for one (a bare "poxnet" answering
+            # "which company?"). The customer action reads them.
+            return ActionRespond().run(dispatcher, tracker, domain)
         if not agent_commands_allowed(tracker):
             say("agent_command_refused")
             return []

@@ -18,6 +18,7 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from .core.clock import clock_from, parse_moment
+from .core.inputs import company_id, shown_name
 from .core.language import choose_language, variant
 from .core.reading import Cues, word_count
 from .core.retrieval import AnswerIndex
@@ -28,6 +29,11 @@ from .core.settings import Settings
 
 logger = logging.getLogger(__name__)
 SHELL_CHANNEL = "cmdline"
+# Set by actions/server.py when it refuses every call without the deployment's token: only then can a
+# tracker saying "cmdline" be trusted to come from the Rasa server (anyone could forge one otherwise).
+AUTHENTICATED_CALLS = False
+# The payload of the apology when the assistant cannot answer (the same as channels/faults.py's).
+FAULT = {"fault": {"reason": "actions_unavailable"}}
 
 
 @lru_cache(maxsize=1)
@@ -80,7 +86,10 @@ def latest_intent(tracker: Tracker) -> Optional[str]:
 
 
 def agent_commands_allowed(tracker: Tracker) -> bool:
-    return settings().agent_commands_everywhere or tracker.get_latest_input_channel() == SHELL_CHANNEL
+    """Staff commands: from the shell channel, on an action server that authenticates its caller."""
+    if settings().agent_commands_everywhere:
+        return True
+    return AUTHENTICATED_CALLS and tracker.get_latest_input_channel() == SHELL_CHANNEL
 
 
 def current_moment(tracker: Tracker, zone: ZoneInfo) -> dt.datetime:
@@ -100,7 +109,8 @@ def company_list() -> str:
 
 def known_company_id(tracker: Tracker) -> Optional[str]:
     """The conversation's company as far as it is known without reading the text: slot, metadata, default."""
-    return tracker.get_slot("company") or str(user_metadata(tracker).get("company") or "") or settings().default_company
+    return company_id(tracker.get_slot("company")) or company_id(user_metadata(tracker).get("company")) \
+        or settings().default_company
 
 
 def match_company(text: str) -> Optional[str]:
@@ -139,30 +149,45 @@ class AssistantAction(Action, metaclass=ABCMeta):
             return events
         except Exception:  # never a stack trace or silence for the customer
             logger.exception("action %s failed", self.name())
-            key = variant(language, None)
-            text = (messages or {}).get("error_apology", {}).get(key, "Desculpe, tive um problema. / Lo siento, tuve un problema.")
-            dispatcher.utter_message(text=text)
+            dispatcher.utter_message(text=self.apology(tracker, messages, language), json_message=FAULT)
             return []
+
+    @staticmethod
+    def apology(tracker: Tracker, messages: Optional[Dict[str, Dict[str, str]]], language: str) -> str:
+        """The fault apology with the company's contacts (the words channels/faults.py uses Rasa-side)."""
+        try:
+            company = registry().company(known_company_id(tracker) or "")
+            if company is not None:
+                language = language if language in ("pt", "es") else company.language
+                return messages["fault_apology"][variant(language, company)].format(
+                    company=company.name, contact=company.contact.get(language))
+            return messages["fault_apology_no_company"][variant(language, None)]
+        except Exception:  # a broken company file or catalogue: the plain apology
+            key = variant(language, None)
+            return (messages or {}).get("error_apology", {}).get(key, "Desculpe, tive um problema. / Lo siento, tuve un problema.")
 
     def build_turn(self, tracker: Tracker) -> Tuple[Optional[Turn], List[EventType], Optional[List[Reply]]]:
         messages = registry().messages()
         metadata = user_metadata(tracker)
         events: List[EventType] = []
-        company_id = tracker.get_slot("company") or str(metadata.get("company") or "")
+        given = tracker.get_slot("company") or metadata.get("company")
+        key = company_id(given)
         named = None
-        if not company_id:
+        if not given:
             named = match_company(tracker.latest_message.get("text", ""))
-            company_id = named or settings().default_company
+            key = named or settings().default_company
         parse = tracker.latest_message or {}
         guess = parse.get("language") if parse.get("language_confidence", 0) >= 0.75 else None
         fallback_variant = variant(guess or tracker.get_slot("language") or "pt", None)
-        if not company_id:  # no company, so no locale either: both languages unless the message is clear
+        if not key and not given:  # no company, so no locale either: both languages unless the message is clear
             variants = [fallback_variant] if guess else ["pt-BR", "es"]
             text = "\n\n".join(messages["choose_company"][v].format(companies=company_list()) for v in variants)
             return None, events, [Reply(text)]
-        company = registry().company(company_id)
-        if company is None:
-            text = messages["unknown_company"][fallback_variant].format(name=company_id, companies=company_list())
+        company = registry().company(key) if key else None
+        if company is None:  # repeated only if it is plain text (never markup, never a 50,000-character id)
+            name = shown_name(given if given else key)
+            text = (messages["unknown_company"][fallback_variant].format(name=name, companies=company_list()) if name
+                    else messages["unknown_company_unnamed"][fallback_variant].format(companies=company_list()))
             return None, events, [Reply(text)]
         if tracker.get_slot("company") != company.id:
             events.append(SlotSet("company", company.id))
@@ -173,7 +198,7 @@ class AssistantAction(Action, metaclass=ABCMeta):
         if tracker.get_slot("language") != language:
             events.append(SlotSet("language", language))
         entry = tracker.get_slot("entry_department") or metadata.get("department")
-        if entry not in company.departments:
+        if not isinstance(entry, str) or entry not in company.departments:
             entry = None
         elif tracker.get_slot("entry_department") != entry:
             events.append(SlotSet("entry_department", entry))

@@ -31,12 +31,17 @@ def state_of(tracker: Tracker) -> State:
     )
 
 
+def customer_intent(intent) -> str:
+    return "nlu_fallback" if not intent or intent.startswith("agent_") else intent
+
+
 def parse_of(tracker: Tracker) -> Parse:
     latest = tracker.latest_message or {}
     intent = latest.get("intent") or {}
     return Parse(
         text=latest.get("text") or "",
-        intent=latest_intent(tracker) or "nlu_fallback",
+        # A staff command's intent on words that are no command (actions/agent.py) is not understood here.
+        intent=customer_intent(latest_intent(tracker)),
         confidence=float(intent.get("confidence") or 0.0),
         also=tuple(latest.get("also_asks") or ()),
     )

@@ -5,6 +5,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from .core.inputs import company_id
+
 # Slots that belong to the conversation and survive a session expiry.
 _CARRIED = ("company", "language", "entry_department", "agent_now", "protocol")
 
@@ -20,8 +22,8 @@ class ActionSessionStart(Action):
             if value is not None:
                 events.append(SlotSet(slot, value))
         metadata = tracker.get_slot("session_started_metadata") or {}
-        if metadata.get("company") and not tracker.get_slot("company"):
-            events.append(SlotSet("company", str(metadata["company"])))
+        if company_id(metadata.get("company")) and not tracker.get_slot("company"):
+            events.append(SlotSet("company", company_id(metadata["company"])))
         if metadata.get("department"):
             events.append(SlotSet("entry_department", str(metadata["department"])))
         events.append(ActionExecuted("action_listen"))

@@ -1,4 +1,5 @@
 import datetime as dt
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -7,6 +8,8 @@ import pytest
 from actions.core.registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
+# endpoints.yml reads it (the action server's shared token); the test servers run without one.
+os.environ.setdefault("ACTION_SERVER_TOKEN", "")
 SP = ZoneInfo("America/Sao_Paulo")
 LISBON = ZoneInfo("Europe/Lisbon")
 BOGOTA = ZoneInfo("America/Bogota")

@@ -182,7 +182,13 @@ def test_fallback_asks_once_then_offers_a_human(run):
     assert second.messages[-1]["buttons"][0]["payload"] == "/request_human"
 
 
-def test_agent_commands_only_in_the_shell(run):
+@pytest.fixture
+def authenticated(monkeypatch):
+    """The action server refuses calls without the deployment's token (actions/server.py)."""
+    monkeypatch.setattr("actions.base.AUTHENTICATED_CALLS", True)
+
+
+def test_agent_commands_only_in_the_shell(run, authenticated):
     entities = [{"entity": "moment", "value": "2026-11-20T10:00"}]
     refused = run(ActionRunAgentCommand(), make_tracker("/now 2026-11-20T10:00", "agent_set_clock", slots=poxnet(), entities=entities))
     assert refused.events == [] and "equipe" in refused.text
@@ -195,7 +201,22 @@ def test_agent_commands_only_in_the_shell(run):
     assert chosen.slot("company") == "siempre" and chosen.slot("language") == "es"
 
 
-def test_bad_clock_value_is_explained(run):
+def test_a_tracker_saying_cmdline_is_not_trusted_without_the_token(run, monkeypatch):
+    monkeypatch.setattr("actions.base.AUTHENTICATED_CALLS", False)
+    forged = make_tracker("/now 2026-11-20T10:00", "agent_set_clock", slots=poxnet(),
+                          entities=[{"entity": "moment", "value": "2026-11-20T10:00"}], channel="cmdline")
+    refused = run(ActionRunAgentCommand(), forged)
+    assert refused.events == [] and "equipe" in refused.text
+
+
+@pytest.mark.parametrize("text", ["poxnet", "POXNET", "WebPlug", "siempre"])
+def test_a_bare_company_name_read_as_a_staff_command_chooses_the_company(run, text):
+    result = run(ActionRunAgentCommand(), make_tracker(text, "agent_set_company",
+                                                       entities=[{"entity": "company", "value": text}]))
+    assert result.slot("company") == text.lower() and "equipe" not in result.text and "equipo" not in result.text
+
+
+def test_bad_clock_value_is_explained(run, authenticated):
     tracker = make_tracker("/now amanha", "agent_set_clock", slots=poxnet(),
                            entities=[{"entity": "moment", "value": "amanha"}], channel="cmdline")
     result = run(ActionRunAgentCommand(), tracker)
@@ -208,7 +229,8 @@ def test_a_failure_becomes_an_apology_not_a_stack_trace(run, monkeypatch):
 
     monkeypatch.setattr("actions.core.replies.answer", explode)
     result = run(ActionRespond(), make_tracker("qual o dns", "ask_dns", slots=poxnet()))
-    assert "Desculpe, tive um problema" in result.text and "Traceback" not in result.text
+    assert "instabilidade" in result.text and "(15) 3331-6565" in result.text and "Traceback" not in result.text
+    assert {"fault": {"reason": "actions_unavailable"}} in [m.get("custom") for m in result.messages]
 
 
 def test_session_start_copies_metadata(run):
@@ -237,7 +259,7 @@ def test_customer_cannot_set_the_clock_through_metadata(run, metadata_key):
 
 
 @pytest.mark.parametrize("source", ["default_company", "metadata"])
-def test_first_shell_command_reads_the_moment_in_the_known_company_zone(run, monkeypatch, source):
+def test_first_shell_command_reads_the_moment_in_the_known_company_zone(run, monkeypatch, source, authenticated):
     """/now as the very first message: no company slot yet, but the default company or metadata gives the zone."""
     entities = [{"entity": "moment", "value": "2026-11-22T10:00"}]
     metadata = {"company": "siempre"} if source == "metadata" else None
