@@ -9,7 +9,7 @@ What is masked, in order:
 1. e-mail addresses (the part before the @);
 2. CNPJ written with its slash (`12.345.678/0001-95`);
 3. any run of digits joined by spaces, dots, hyphens or parentheses (a leading + included) with 8 digits
-   or more: CPF (11), CNPJ (14), Brazilian, Portuguese and Colombian phone numbers (8 to 13 with the
+   or more, unless it follows a word naming the company's reference (protocolo, radicado, chamado): CPF (11), CNPJ (14), Brazilian, Portuguese and Colombian phone numbers (8 to 13 with the
    country code), cédulas of 8 to 10 digits;
 4. a shorter number (6 or 7 digits) right after a word that names an identity document: cédula, C.C.,
    documento, identificación, NIT, CPF, RG.
@@ -35,6 +35,10 @@ PROTOCOL = re.compile(r"\d{8}-\d{6}")
 DECIMAL = re.compile(r"\d+\.\d+")  # one dot and nothing else: a figure (0.9342, 1733580000.52), not a document
 DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{4}")
 IPV4 = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)")
+# A number the customer quotes as a protocol or ticket of the company's ("protocolo 2024051234") is the
+# company's reference, not personal data: kept, so an agent can look it up.
+REFERENCE_BEFORE = re.compile(r"(?i)\b(?:protocolos?|protocol|radicados?|chamados?|tickets?|orden(?:es)? de servicio|"
+                              r"ordem de servi[çc]o|n[úu]mero do atendimento)\s*(?:n[º°o.]*\s*|#\s*|:\s*|é\s+|es\s+|is\s+)?$")
 CURRENCY_BEFORE = re.compile(r"(?i)(?:r\$|us\$|\$|€|cop|brl|eur|usd)\s*$")
 CURRENCY_AFTER = re.compile(r"(?i)^\s*(?:,\d|reais|real\b|pesos|euros|mil\b|millones|milh)")
 
@@ -61,7 +65,7 @@ def _number(match: "re.Match[str]") -> str:
     if PROTOCOL.fullmatch(core) or DATE.fullmatch(core) or IPV4.fullmatch(core) or DECIMAL.fullmatch(run):
         return run
     before, after = match.string[:match.start()], match.string[match.end():]
-    if CURRENCY_BEFORE.search(before[-6:]) or CURRENCY_AFTER.match(after[:12]):
+    if CURRENCY_BEFORE.search(before[-6:]) or CURRENCY_AFTER.match(after[:12]) or REFERENCE_BEFORE.search(before[-40:]):
         return run
     return _hide_digits(run)
 
@@ -97,7 +101,10 @@ def mask_values(value: Any) -> Any:
 
 def mask_event(data: dict) -> dict:
     """A serialised Rasa event as it may be stored: a user message's text, the text NLU read, its entities'
-    values and the message metadata masked; other events unchanged."""
+    values and the message metadata masked, and any slot's value (a channel's metadata kept in
+    `session_started_metadata` may hold a contact's phone or e-mail); other events unchanged."""
+    if data.get("event") == "slot":
+        return {**data, "value": mask_values(data.get("value"))}
     if data.get("event") != "user":
         return data
     data = dict(data)

@@ -28,6 +28,14 @@ from tests.conftest import ROOT
     ("CC 8123456", "CC *****56"),
     ("C.C. 52.123.456 de Bogotá", "C.C. **.***.*56 de Bogotá"),
     ("documento de identidad nº 123456", "documento de identidad nº ****56"),
+    ("CPF 123 456 789 09", "CPF *** *** *** 09"),
+    ("Telefone:11 98765-4321", "Telefone:** *****-**21"),
+    ("ligue 11 9 8765-4321", "ligue ** * ****-**21"),
+    ("meus números são os 11 98765-4321", "meus números são os ** *****-**21"),
+    ("cel 3001234567", "cel ********67"),
+    ("NIT 900.123.456-7", "NIT ***.***.**6-7"),
+    ("email: JOAO.SILVA@EMPRESA.COM.BR", "email: ***@EMPRESA.COM.BR"),
+    ("meu cpf é 123.456.789-09 e o protocolo 20261207-000123", "meu cpf é ***.***.***-09 e o protocolo 20261207-000123"),
 ])
 def test_personal_data_is_masked_keeping_the_last_two_digits(text, expected):
     assert mask(text) == expected
@@ -39,6 +47,7 @@ def test_personal_data_is_masked_keeping_the_last_two_digits(text, expected):
     "meu protocolo é 20261207-000123", "dns 177.86.16.9 e o gateway 192.168.1.1", "das 08:00 às 18:00",
     "fatura de 150 e de 200 reais", "id abc12345678def", "reiniciei 3 vezes em 2 horas", "R$1.500.000,00",
     '{"confidence": 0.93456789012359, "timestamp": 1733580000.123456}',
+    "ja tenho protocolo 2024051234, quero saber", "meu chamado nº 12345678", "radicado: 1020304050",
 ])
 def test_dates_times_amounts_addresses_and_protocols_are_left_alone(text):
     assert mask(text) == text
@@ -63,6 +72,10 @@ def test_a_user_event_is_masked_everywhere_it_holds_the_text():
     assert event["text"] == "cpf 123.456.789-09"  # the original is not changed
     bot = {"event": "bot", "text": "ligue 0800 123 4567"}
     assert mask_event(bot) is bot
+    slot = {"event": "slot", "name": "session_started_metadata", "value": {"company": "poxnet", "phone": "11987654321"}}
+    assert mask_event(slot)["value"] == {"company": "poxnet", "phone": "*********21"}
+    clock = {"event": "slot", "name": "agent_now", "value": "2026-11-22T10:00:00-03:00"}
+    assert mask_event(clock) == clock
 
 
 def test_rasa_log_lines_with_the_message_text_are_masked():
