@@ -124,6 +124,9 @@ def _read_in_context(turn: Turn, parse: Parse, state: State) -> str:
     billed = _billing_intent(turn)
     if billed and cues and cues.match("billing_question", text, language) and find_duration(text):
         return billed  # a duration to bill: the company's billing-blocks answer computes it
+    if intent == "ask_ticket" and "dispute_charge" in turn.company.answers and cues \
+            and cues.match("dispute_named", text, language):
+        return "dispute_charge"  # a protocol opened to contest a charge: the contest's answer and deadline
     named = find_department(turn.company, text)
     asks_hours = bool(cues and cues.match("hours_question", text, language))
     if named and asks_hours and (intent in HOURS_LIKE or parse.confidence < NEW_TOPIC_CONFIDENCE):

@@ -184,3 +184,11 @@ def test_price_follow_up_is_about_the_previous_topic(registry, messages):
     first = say(t, "vcs tem ip fixo?", "ask_fixed_ip")
     price = say(t, "e isso custa quanto?", "ask_visit_cost", first.state, confidence=0.7)
     assert "negociação" in text(price) and "85" not in text(price)
+
+
+def test_a_protocol_opened_to_contest_a_charge_is_the_contest(registry, messages):
+    t = turn(registry, messages, company="american-tower", moment=TUESDAY_MORNING)
+    contest = say(t, "o protocolo da minha contestacao foi aberto dia 10, tem resposta ate quando?", "ask_ticket")
+    assert contest.intent == "dispute_charge" and "20/11" in text(contest)  # ten calendar days from the 10th
+    ticket = say(t, "o protocolo do meu chamado de suporte foi aberto dia 10, tem resposta ate quando?", "ask_ticket")
+    assert ticket.intent == "ask_ticket"
