@@ -11,7 +11,11 @@ export ACTION_SERVER_TOKEN ?=
 
 .PHONY: install train run shell actions test test-unit test-conversations test-e2e validate check nlu-eval conversations bench clean purge
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed widget/node_modules/.package-lock.json
+# The web widget's rasa-webchat 1.0.1, from npm (widget/package-lock.json); without npm, REST still works.
+widget/node_modules/.package-lock.json: widget/package-lock.json
+	@if command -v npm >/dev/null; then cd widget && npm ci --no-audit --no-fund --loglevel=error; \
+	  else echo "npm not found: the web widget page needs it (apt-get install npm, then make install); REST works without it"; fi
 $(VENV)/.installed: pyproject.toml
 	@py=$$(scripts/find-python310) && echo "using $$py" && \
 	  ( [ -x $(PY) ] || $$py -m venv $(VENV) )
@@ -28,6 +32,9 @@ check: install   ## validate every company file and the message catalogue
 	$(PY) -m actions.core.check
 
 run: check train   ## the assistant over REST (:5005) and socket.io, with the action server (:5055)
+	@if [ -f widget/node_modules/rasa-webchat/lib/index.js ]; then \
+	  echo "web widget page: http://localhost:$${RASA_PORT:-5005}/widget/?company=$(COMPANY)&department=suporte (once Rasa is up)"; \
+	else echo "web widget page: not installed (npm missing); REST only at http://localhost:$${RASA_PORT:-5005}/webhooks/rest/webhook. To get the page: apt-get install npm && make install"; fi
 	scripts/serve run
 
 shell: check train   ## agents' console; /company <id> and /now <ISO time> inside
