@@ -52,6 +52,7 @@ class Context:
     support_department: Optional[str] = "suporte"
     language: Optional[str] = None  # the conversation's language slot (pt | es)
     demand: List[str] = field(default_factory=list)  # the customer's words since the bot took the chat
+    sorry: Optional[str] = None  # told to the customer when the conversation fails open without a reply
 
 
 @dataclass
@@ -184,15 +185,27 @@ def note(title_key: str, ctx: Context, department: Optional[str] = None, team: O
     return Call("messages", {"content": "\n".join(lines), "private": True})
 
 
-def fail_open(ctx: Context, reason: str, detail: Optional[str] = None) -> List[Call]:
-    """Open the conversation to the support team with a note saying why (the design's 'fail open')."""
+def fail_open(ctx: Context, reason: str, detail: Optional[str] = None, tell_customer: bool = True) -> List[Call]:
+    """Open the conversation to the support team with a note saying why (the design's 'fail open'); the
+    customer who got no reply is told that someone from the team continues."""
     department = ctx.support_department if ctx.company else None
     team = ctx.teams.get(department or "")
-    calls = [note("fail_open", ctx, department, team, reason=reason, detail=detail)]
+    calls = [Call("messages", {"content": ctx.sorry})] if tell_customer and ctx.sorry else []
+    calls.append(note("fail_open", ctx, department, team, reason=reason, detail=detail))
     if team:
         calls.append(Call("assignments", {"team_id": team}))
     calls.append(Call("toggle_status", {"status": "open"}))
     return calls
+
+
+def customer_variant(language: Optional[str], locale: Optional[str]) -> str:
+    """The customer's variant: their language, in the company's Portuguese when they write Portuguese."""
+    company = note_variant(locale)
+    if language == "es":
+        return "es"
+    if language == "pt":
+        return company if company != "es" else "pt-BR"
+    return company
 
 
 def unix_seconds(moment: Any) -> Optional[int]:
@@ -227,7 +240,9 @@ def plan(messages: List[Dict[str, Any]], ctx: Context, now: Optional[float] = No
     if fault is not None:
         reason = str(fault.get("reason") or "fault")
         known = reason if reason in notes()["reasons"] else "fault"
-        return Plan(calls + fail_open(ctx, known, None if known == reason else reason), "fail_open", titles, reason)
+        replied = any(c.is_reply for c in calls)
+        return Plan(calls + fail_open(ctx, known, None if known == reason else reason, tell_customer=not replied),
+                    "fail_open", titles, reason)
     if action is None:
         if not any(c.is_reply for c in calls):
             return Plan(calls + fail_open(ctx, "no_reply"), "fail_open", titles, "no_reply")

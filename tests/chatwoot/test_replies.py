@@ -149,3 +149,19 @@ def test_customer_words_since_the_bot_took_the_chat():
 def test_unix_seconds():
     assert replies.unix_seconds("2026-11-30T08:00:00-03:00") == 1796036400
     assert replies.unix_seconds("2026-11-30T08:00:00") is None and replies.unix_seconds("amanhã") is None
+
+
+def test_fail_open_tells_a_customer_who_got_no_reply():
+    plan = replies.plan([], ctx(sorry="Já chamei alguém da nossa equipe."))
+    assert plan.calls[0] == Call("messages", {"content": "Já chamei alguém da nossa equipe."})
+    assert [c.what for c in plan.calls] == ["messages", "messages", "assignments", "toggle_status"]
+    apology = [{"text": "Desculpe, tive um problema."}, {"custom": {"fault": {"reason": "actions_unavailable"}}}]
+    told = replies.plan(apology, ctx(sorry="Já chamei alguém da nossa equipe."))
+    assert sum(c.is_reply for c in told.calls) == 1  # the apology already told them
+
+
+def test_customer_variant_follows_the_customer_in_the_company_portuguese():
+    assert replies.customer_variant("es", "pt-BR") == "es"
+    assert replies.customer_variant("pt", "pt-PT") == "pt-PT"
+    assert replies.customer_variant("pt", "es-CO") == "pt-BR"
+    assert replies.customer_variant(None, "es-CO") == "es"
