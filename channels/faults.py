@@ -15,8 +15,9 @@ Installed when the project's channels load (channels/__init__.py), so `rasa run`
 3. One answer per turn: after the assistant's action the bot listens (the rules say so whenever their
    state matches; a tracker whose state they do not match, such as one paused by a handoff, got the core
    fallback ten times over). A `/restart` runs `action_restart` whatever the state (it also resumes a
-   paused conversation), and the circuit breaker counts the actions of the current turn only, so a
-   conversation that ever hit it recovers on its next message.
+   paused conversation) and tells the customer the conversation starts over, and the circuit breaker
+   counts the actions of the current turn only, so a conversation that ever hit it recovers on its next
+   message.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from functools import lru_cache
 from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.core.actions import action as rasa_action
-from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, ActionRestart, ActionSessionStart, RemoteAction
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_RESTART_NAME, ACTION_SESSION_START_NAME, USER_INTENT_RESTART
@@ -106,6 +107,29 @@ def company_named(value: Any):
         return None
 
 
+def restarted_text(tracker) -> str:
+    """What the customer reads after /restart: in the conversation's language (else pt-BR and es)."""
+    try:
+        from actions.core.language import variant
+
+        company, company_language = _conversation_company(tracker)
+        language = tracker.get_slot("language") or company_language
+        messages = _registry()[0].messages()
+        variants = [variant(language, company)] if language in ("pt", "es") else ["pt-BR", "es"]
+        return "\n\n".join(messages["conversation_restarted"][v] for v in variants)
+    except Exception:
+        logger.exception("restart: the message catalogue could not be read")
+        return "Ok! / ¡Listo!"
+
+
+async def _run_restart(self: ActionRestart, output_channel, nlg, tracker, domain) -> List[Event]:
+    """Rasa's restart, told to the customer (Rasa says nothing without an `utter_restart` response)."""
+    events = await _originals["restart"](self, output_channel, nlg, tracker, domain)
+    if any(isinstance(event, BotUttered) for event in events):
+        return events
+    return [BotUttered(restarted_text(tracker))] + events
+
+
 def fault_events(tracker) -> List[Event]:
     text = apology(tracker)
     return [BotUttered(text, {"custom": FAULT}), FollowupAction(ACTION_LISTEN_NAME)]
@@ -172,8 +196,9 @@ def install() -> None:
     if _originals:
         return
     _originals.update(run=RemoteAction.run, limit=MessageProcessor.is_action_limit_reached,
-                      predict=MessageProcessor.predict_next_with_tracker_if_should)
+                      predict=MessageProcessor.predict_next_with_tracker_if_should, restart=ActionRestart.run)
     RemoteAction.run = _run_remote
+    ActionRestart.run = _run_restart
     MessageProcessor.is_action_limit_reached = _is_action_limit_reached
     MessageProcessor.predict_next_with_tracker_if_should = _predict_next
 
@@ -183,4 +208,5 @@ def uninstall() -> None:
         RemoteAction.run = _originals["run"]
         MessageProcessor.is_action_limit_reached = _originals["limit"]
         MessageProcessor.predict_next_with_tracker_if_should = _originals["predict"]
+        ActionRestart.run = _originals["restart"]
         _originals.clear()

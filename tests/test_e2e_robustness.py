@@ -217,8 +217,14 @@ def test_restart_after_a_handoff_resumes_without_a_flood(stack):
     assert any("handoff" in p for p in payloads(handed))
     assert stack.say(talk, "alo?", company="poxnet") == []  # paused: a person has the chat
     restarted = stack.say(talk, "/restart", company="poxnet")
-    assert len(restarted) <= 1 and "não tenho" not in text_of(restarted)
+    assert len(restarted) == 1 and "recomeçar" in text_of(restarted)  # one message, not nine fallbacks
     assert "POXNET" in text_of(stack.say(talk, "oi", company="poxnet"))  # no longer paused
+
+
+def test_restart_is_told_in_the_conversation_language(stack):
+    talk = sender()
+    stack.say(talk, "hola, buenas tardes", company="siempre")
+    assert "empecemos de nuevo" in text_of(stack.say(talk, "/restart"))
 
 
 # -- defect 1: the action server down meant silence, for ever for a conversation started then -------
@@ -238,7 +244,7 @@ def test_a_conversation_started_during_an_outage_recovers_once_the_action_server
     finally:
         stack.start_actions()
     assert "POXNET" in text_of(stack.say(ak2, "oi", company="poxnet"))
-    assert stack.say(ak2, "/restart", company="poxnet") is not None
+    assert "recomeçar" in text_of(stack.say(ak2, "/restart", company="poxnet"))
     assert "POXNET" in text_of(stack.say(ak2, "oi", company="poxnet"))
     assert "SIEMPRE" in text_of(stack.say(spanish, "hola"))
 
