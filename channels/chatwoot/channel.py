@@ -1,7 +1,7 @@
 """The `chatwoot` input channel: Chatwoot's agent bot posts to /webhooks/chatwoot/webhook.
 
 Every delivery is answered 2xx at once (Chatwoot opens a pending conversation on a slow or non-2xx
-answer, reference §4.1); a customer's turn then runs in the background, turns of one conversation one at
+answer, lib/webhooks/trigger.rb); a customer's turn then runs in the background, turns of one conversation one at
 a time and in order, and the replies go back through Chatwoot's REST API. Anything that goes wrong opens
 the conversation to the support team with a private note saying why.
 
@@ -267,7 +267,7 @@ class ChatwootInput(InputChannel):
     # -- Rasa's tracker ---------------------------------------------------------------------------------
     @staticmethod
     async def resume_if_paused(agent: Any, sender_id: str) -> None:
-        """A pending conversation belongs to the bot (reference §2.3): one that comes back after a handoff
+        """A pending conversation belongs to the bot (Chatwoot's own bot processor answers only pending ones): one that comes back after a handoff
         (resolved by an agent, then written to again) resumes the Rasa conversation the handoff paused."""
         if agent is None or getattr(agent, "tracker_store", None) is None:
             return

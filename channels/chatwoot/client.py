@@ -1,4 +1,4 @@
-"""Chatwoot's REST API as the agent bot uses it (reference §2): post a message, assign a team, change the
+"""Chatwoot's REST API as the agent bot uses it (Chatwoot 4.9.1: conversations, messages and assignments controllers): post a message, assign a team, change the
 status. Every call has a timeout and bounded retries, and never raises: it returns a `Result`."""
 from __future__ import annotations
 

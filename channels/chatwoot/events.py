@@ -1,7 +1,7 @@
 """Which Chatwoot webhook deliveries are a customer's turn, de-duplication, and request authentication.
 
-Pure: no Rasa, no network. The rules follow Chatwoot 4.9's agent-bot contract (../shared/reference/
-chatwoot.md §1, §4): act only on a customer's message (or a web-widget option click) in a `pending`
+Pure: no Rasa, no network. The rules follow Chatwoot 4.9.1's agent-bot contract (app/listeners/agent_bot_listener.rb,
+Message#webhook_data, lib/integrations/bot_processor_service.rb; docs/DESIGN.md, "Chatwoot"): act only on a customer's message (or a web-widget option click) in a `pending`
 conversation; everything else, the bot's own echoes included, is ignored.
 """
 from __future__ import annotations

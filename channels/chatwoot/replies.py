@@ -1,7 +1,7 @@
 """Rasa's replies for one turn -> the Chatwoot calls that deliver them, in order. Pure: no Rasa, no network.
 
 Texts become messages (split to WhatsApp's limits there), buttons become `input_select` items
-`{title, value}`, and the design's payloads become actions (../shared/DESIGN.md, reference §2):
+`{title, value}`, and the design's payloads become actions (docs/DESIGN.md, "Chatwoot"):
 handoff now -> private note, team, `toggle_status open`; handoff queued -> the same note and team,
 `toggle_status snoozed` until the opening; close -> `toggle_status resolved`. A fault payload, no reply
 at all, or a failure elsewhere opens the conversation to the support team with a note saying why.
@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
-# Meta's limits (Chatwoot does not enforce them, reference §4.5)
+# Meta's limits (Chatwoot 4.9.1 passes titles to WhatsApp unchecked)
 WHATSAPP_TEXT = 4096
 WHATSAPP_BODY = 1024  # body of an interactive (buttons/list) message
 WHATSAPP_BUTTONS = 3
@@ -98,7 +98,7 @@ def shorten(title: str, limit: int) -> str:
 
 
 def button_items(buttons: Iterable[Dict[str, Any]], whatsapp: bool) -> Tuple[List[Dict[str, str]], Dict[str, str]]:
-    """Rasa buttons -> Chatwoot `input_select` items (only `title` and `value` are allowed, reference §2.2),
+    """Rasa buttons -> Chatwoot `input_select` items (only `title` and `value`: ContentAttributeValidator),
     and the folded titles that map a WhatsApp tap (which comes back as the title) to the payload."""
     items: List[Dict[str, str]] = []
     titles: Dict[str, str] = {}
@@ -209,7 +209,7 @@ def customer_variant(language: Optional[str], locale: Optional[str]) -> str:
 
 
 def unix_seconds(moment: Any) -> Optional[int]:
-    """ISO 8601 with an offset -> unix seconds (Chatwoot's `snoozed_until`, reference §2.3)."""
+    """ISO 8601 with an offset -> unix seconds (Chatwoot's `snoozed_until`, parsed with '%s')."""
     try:
         parsed = dt.datetime.fromisoformat(str(moment))
     except (TypeError, ValueError):

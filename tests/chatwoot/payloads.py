@@ -1,4 +1,4 @@
-"""Chatwoot 4.9 agent-bot webhook bodies, shaped as in ../shared/reference/chatwoot.md §1.2-1.4
+"""Chatwoot 4.9 agent-bot webhook bodies, shaped as Chatwoot 4.9.1's code makes them
 (Message#webhook_data, Conversations::EventDataPresenter#push_data)."""
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def message(content: Optional[str], conversation_id: int, *, event: str = "messa
 
 
 def option_click(message_id: int, conversation_id: int, title: str, value: str, items, content: str, **conv: Any):
-    """The widget's option click: message_updated on the bot's outgoing input_select message (§1.2)."""
+    """The widget's option click: message_updated on the bot's outgoing input_select message (AgentMessageBubble.vue onOptionSelect)."""
     return message(content, conversation_id, event="message_updated", message_type="outgoing", sender=BOT,
                    message_id=message_id, content_type="input_select",
                    content_attributes={"items": items, "submitted_values": [{"title": title, "value": value}]},

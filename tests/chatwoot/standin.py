@@ -1,5 +1,5 @@
 """A stand-in Chatwoot 4.9 for the end-to-end tests: a real HTTP server that records the agent bot's REST
-calls and answers them as Chatwoot does (../shared/reference/chatwoot.md §2), keeps each conversation's
+calls and answers them as Chatwoot does (Chatwoot 4.9.1's controllers and jbuilder views), keeps each conversation's
 status and team, and, like Chatwoot, sends the bot's own messages and status changes back to the bot's
 outgoing URL (signed when a secret is set)."""
 from __future__ import annotations
@@ -126,7 +126,7 @@ class Chatwoot:
             if status not in ("open", "resolved", "pending", "snoozed"):
                 return 422, {"error": "invalid status"}
             self.status[conversation_id] = status
-            handoff = before == "pending" and status == "open"  # bot_handoff!: success stays null (§2.3)
+            handoff = before == "pending" and status == "open"  # bot_handoff!: success stays null (toggle_status.json.jbuilder)
             if status in ("open", "resolved"):
                 self._echo({**self._conversation(conversation_id), "event": f"conversation_{'opened' if status == 'open' else 'resolved'}"})
             return 200, {"meta": {}, "payload": {"success": None if handoff else True, "conversation_id": conversation_id,
