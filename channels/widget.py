@@ -149,8 +149,8 @@ class WidgetPage(InputChannel):
         @page.route("/webchat.js", methods=["GET"])
         async def webchat(request: Request) -> HTTPResponse:
             if not WEBCHAT_BUNDLE.is_file():
-                return response.text("rasa-webchat is not installed: run `npm ci` in widget/ (make run does it "
-                                     "when npm is present)", status=404, headers=headers)
+                return response.text("rasa-webchat is not installed: run `make install` (npm ci in widget/; "
+                                     "it needs npm)", status=404, headers=headers)
             return file(WEBCHAT_BUNDLE, "text/javascript; charset=utf-8")
 
         @page.route("/config.json", methods=["GET"])

@@ -1,8 +1,9 @@
 """The web widget, end to end: Rasa's socket.io channel (channels/widget.py) and the widget page in a real browser.
 
 One real Rasa server (credentials.yml as shipped: REST, the fixed socket.io channel, the page at /widget/) and
-one real action server, its clock frozen on Sunday 2026-11-22 10:00 (São Paulo) with ASSISTANT_FIXED_NOW, so
-a finance demand that comes in through the sales menu is offered the choice "come back / continue".
+one real action server (`python -m actions.server` with a token, as scripts/serve runs them), its clock
+frozen on Sunday 2026-11-22 10:00 (São Paulo) with ASSISTANT_FIXED_NOW, so a finance demand that comes in
+through the sales menu is offered the choice "come back / continue".
 
 - The wire protocol, with python-socketio's client (installed with Rasa): session_request/session_confirm,
   user_uttered with customData, bot_uttered texts, buttons as quick_replies, the design's custom payload as
@@ -49,9 +50,10 @@ def rasa(tmp_path_factory):
         "ASSISTANT_FIXED_NOW": SUNDAY_MORNING,
         "ASSISTANT_DEFAULT_COMPANY": "",
         "ASSISTANT_AGENT_COMMANDS_EVERYWHERE": "",
+        "ACTION_SERVER_TOKEN": uuid.uuid4().hex,  # as scripts/serve runs it: the action server wants Rasa's token
     }
     logs = [tmp / "actions.log", tmp / "rasa.log"]
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+    actions = subprocess.Popen([sys.executable, "-m", "actions.server", "--port", str(action_port)],
                                cwd=ROOT, env=env, stdout=open(logs[0], "w"), stderr=subprocess.STDOUT)
     server = subprocess.Popen([str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
                                "--credentials", "credentials.yml", "--port", str(rasa_port), "--enable-api"],
@@ -188,25 +190,23 @@ def test_page_and_its_config_are_served_on_rasas_port(rasa):
 
 
 # -- the page in a real browser ------------------------------------------------------------------
-def ensure_chromium() -> None:
-    """Debian's chromium and chromium-driver, installed like the PostgreSQL test installs its services."""
-    if CHROMIUM.exists() and CHROMEDRIVER.exists():
-        return
+def apt_install(*packages: str) -> None:
+    """Debian packages the test needs, installed like the PostgreSQL test installs its services."""
     if shutil.which("apt-get") is None or os.geteuid() != 0:
-        pytest.fail("the browser test needs Debian's chromium and chromium-driver: "
-                    "sudo apt-get install chromium chromium-driver")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"], check=True,
-                   stdout=subprocess.DEVNULL, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        pytest.fail(f"the widget's browser test needs Debian's {' '.join(packages)}: sudo apt-get install {' '.join(packages)}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *packages], check=True, stdout=subprocess.DEVNULL, env=env)
 
 
 @pytest.fixture(scope="module")
 def browser_profile():
-    ensure_chromium()
-    if not WEBCHAT_BUNDLE.is_file():
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        apt_install("chromium", "chromium-driver")
+    if not WEBCHAT_BUNDLE.is_file():  # what `make install` does when npm is there
         if shutil.which("npm") is None:
-            pytest.fail("the widget needs npm: apt-get install npm, then `make install`")
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=ROOT / "widget", check=True)
+            apt_install("npm")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT / "widget", check=True)
     folder = tempfile.mkdtemp(prefix="widget-chromium-")
     try:
         yield folder
@@ -303,8 +303,8 @@ def test_page_question_choice_close_and_reload(rasa, browser):
     session_id = stored_session(browser)
     before = settled(browser)
     assert not any("undefined" in t or "reopens_at" in t for t in before)  # the payload is never shown
-    (ROOT / "docs").mkdir(exist_ok=True)
-    browser.save_screenshot(str(ROOT / "docs" / "widget.png"))
+    (ROOT / "results").mkdir(exist_ok=True)  # docs/widget.png is a copy of it
+    browser.save_screenshot(str(ROOT / "results" / "widget.png"))
     # 4. a reload keeps the conversation, and the same Rasa conversation goes on
     browser.refresh()
     wait_until(lambda: [t for t in bubbles(browser, ".rw-message") if t] == before, 30,
