@@ -39,7 +39,8 @@ def counter():
 
 
 def stored_protocol(tracker: Tracker) -> Optional[str]:
-    """The conversation's latest protocol: its slot, else the latest handoff or close the bot sent."""
+    """The conversation's latest protocol: its slot, else the latest handoff or close the bot sent, else
+    (after `/restart` cleared both) the latest number the database issued to this conversation."""
     value = tracker.get_slot(SLOT)
     if isinstance(value, str) and NUMBER.match(value):
         return value
@@ -50,7 +51,11 @@ def stored_protocol(tracker: Tracker) -> Optional[str]:
                 number = (custom.get(kind) or {}).get("protocol") if isinstance(custom.get(kind), dict) else None
                 if isinstance(number, str) and NUMBER.match(number):
                     return number
-    return None
+    try:
+        return counter().latest(tracker.sender_id) if tracker.sender_id else None
+    except Exception:  # noqa: BLE001 (the question is then answered as any other)
+        logger.exception("could not look up the conversation's protocol")
+        return None
 
 
 def asks_for_protocol(text: str, intent: Optional[str]) -> bool:
@@ -60,13 +65,15 @@ def asks_for_protocol(text: str, intent: Optional[str]) -> bool:
 
 def recall(turn: Turn, tracker: Tracker, intent: Optional[str]) -> Optional[List[Reply]]:
     """The stored protocol, when the customer asks for it and there is one."""
+    if not asks_for_protocol((tracker.latest_message or {}).get("text") or "", intent):
+        return None
     number = stored_protocol(tracker)
-    if number and asks_for_protocol((tracker.latest_message or {}).get("text") or "", intent):
+    if number:
         return [Reply(turn.r.text("protocol_recalled", protocol=number, company=turn.company.name))]
     return None
 
 
-def stamp(turn: Turn, replies: List[Reply]) -> Tuple[List[Reply], List[EventType]]:
+def stamp(turn: Turn, replies: List[Reply], sender_id: Optional[str] = None) -> Tuple[List[Reply], List[EventType]]:
     """Every handoff or close in `replies` with a new protocol number: in its payload, its text, the slot."""
     stamped, events = [], []
     for reply in replies:
@@ -74,7 +81,7 @@ def stamp(turn: Turn, replies: List[Reply]) -> Tuple[List[Reply], List[EventType
         if kind is not None:
             payload = reply.custom[kind]
             try:
-                number = counter().issue(turn.now.date(), turn.company.id, kind, payload.get("department"))
+                number = counter().issue(turn.now.date(), turn.company.id, kind, payload.get("department"), sender_id)
             except Exception:  # noqa: BLE001 (the customer is still handed over; the failure is logged)
                 logger.exception("no protocol number for a %s of %s", kind, turn.company.id)
             else:

@@ -68,5 +68,5 @@ class ActionRespond(AssistantAction):
             return recalled, []
         state = state_of(tracker)
         outcome = respond(turn, parse_of(tracker), state)
-        replies, stamped = protocols.stamp(turn, outcome.replies)  # a protocol number on each handoff and close
+        replies, stamped = protocols.stamp(turn, outcome.replies, tracker.sender_id)  # a protocol on each handoff and close
         return replies, slot_events(state, outcome.state) + stamped

@@ -7,6 +7,7 @@ default, endpoints.yml). ASSISTANT_DATABASE_URL, an SQLAlchemy URL, overrides bo
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from pathlib import Path
@@ -62,9 +63,14 @@ def purge(connection: sa.engine.Connection, days: float, now: Optional[float] = 
     old = sa.text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff")
     senders = [row[0] for row in connection.execute(old, {"cutoff": cutoff})]
     events = 0
+    protocols = sa.inspect(connection).has_table("assistant_protocols")
     for start in range(0, len(senders), 500):
         chunk = senders[start:start + 500]
         statement = sa.text("DELETE FROM events WHERE sender_id IN :senders").bindparams(
             sa.bindparam("senders", expanding=True))
         events += connection.execute(statement, {"senders": chunk}).rowcount or 0
+        if protocols:  # the numbers' records stay (SAC), unlinked from the deleted conversation
+            unlink = sa.text("UPDATE assistant_protocols SET conversation = NULL WHERE conversation IN :keys").bindparams(
+                sa.bindparam("keys", expanding=True))
+            connection.execute(unlink, {"keys": [hashlib.sha256(s.encode("utf-8")).hexdigest() for s in chunk]})
     return len(senders), events

@@ -182,3 +182,14 @@ def test_a_spanish_customer_gets_the_protocol_back(server):
     assert number.startswith("20261120-")
     said = text_of(chat.say("cual es mi protocolo"))
     assert number in said and "radicado" in said
+
+
+def test_after_a_handoff_and_a_restart_the_customer_still_gets_the_protocol(server):
+    chat = Chat(server, company="poxnet", now="2026-11-23T10:00:00-03:00")
+    handed = chat.say("quero mandar o comprovante do pix")
+    number = raw_payloads(handed)[0]["handoff"]["protocol"]
+    assert chat.say("qual é o meu protocolo?") == []  # paused: the human agent has the chat
+    chat.say("/restart")  # the conversation resumes; slots are cleared
+    assert number in text_of(chat.say("qual é o meu protocolo?"))
+    other = Chat(server, company="poxnet")
+    assert number not in text_of(other.say("qual é o meu protocolo?"))

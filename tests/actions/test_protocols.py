@@ -116,3 +116,14 @@ def test_the_protocol_slot_survives_a_session_restart(run):
     result = run(ActionSessionStart(), make_tracker("", "session_start", slots=poxnet(protocol="20261122-000042")))
     assert result.slot("protocol") == "20261122-000042"
     assert "protocol" in SLOTS
+
+
+def test_after_a_restart_the_protocol_is_found_in_the_database(run):
+    """/restart clears the slots and the action sees no earlier events; the number is still the customer's."""
+    handed = run(ActionRespond(), make_tracker("mandar comprovante", "send_payment_receipt", slots=poxnet(agent_now=MONDAY)))
+    number = handed.raw_payloads[0]["handoff"]["protocol"]
+    asked = run(ActionRespond(), make_tracker("qual é o meu protocolo?", "ask_ticket", slots=poxnet()))  # same sender
+    assert number in asked.text
+    other = make_tracker("qual é o meu protocolo?", "ask_ticket", slots=poxnet())
+    other.sender_id = "another-customer"
+    assert number not in run(ActionRespond(), other).text

@@ -118,5 +118,34 @@ def test_protocol_numbers_are_dated_and_unique_from_several_writers(tmp_path):
     with sqlite3.connect(db) as connection:
         assert connection.execute("select count(distinct number) from assistant_protocols").fetchone()[0] == 200
         columns = [row[1] for row in connection.execute("pragma table_info(assistant_protocols)")]
-    assert "sender_id" not in columns  # no customer data beside the numbers
+    assert "sender_id" not in columns  # no customer data beside the numbers: the conversation is a digest
     assert ProtocolCounter(f"sqlite:///{db}").issue(dt.date(2026, 12, 8), "siempre", "close").startswith("20261208-")
+
+
+def test_a_purged_conversation_is_unlinked_from_its_protocol_numbers(tmp_path):
+    db = tmp_path / "tracker.db"
+    store = SQLiteTrackerStore(db=str(db))
+    counter = ProtocolCounter(f"sqlite:///{db}")
+    now = time.time()
+    asyncio.run(store.save(conversation("gone", "oi", at=now - 40 * DAY)))
+    asyncio.run(store.save(conversation("kept", "oi", at=now)))
+    old = counter.issue(dt.date(2026, 10, 1), "poxnet", "handoff", "suporte", sender_id="gone")
+    new = counter.issue(dt.date(2026, 12, 7), "poxnet", "close", "retencao", sender_id="kept")
+    assert counter.latest("gone") == old and counter.latest("kept") == new and counter.latest("nobody") is None
+    with sqlite3.connect(db) as connection:
+        assert b"gone" not in b"".join(str(r).encode() for r in connection.execute("select * from assistant_protocols"))
+    store.purge_now(30)
+    assert counter.latest("gone") is None and counter.latest("kept") == new
+    with sqlite3.connect(db) as connection:  # the number's record is kept
+        assert connection.execute("select count(*) from assistant_protocols where number = ?", (old,)).fetchone()[0] == 1
+
+
+def test_a_protocol_table_from_before_the_conversation_column_is_upgraded(tmp_path):
+    db = tmp_path / "tracker.db"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE assistant_protocols (id INTEGER PRIMARY KEY AUTOINCREMENT, number VARCHAR(15) "
+                           "UNIQUE, company VARCHAR(255), kind VARCHAR(16), department VARCHAR(255), created_at TIMESTAMP)")
+        connection.execute("INSERT INTO assistant_protocols (number, company, kind) VALUES ('20261207-000001', 'poxnet', 'close')")
+    counter = ProtocolCounter(f"sqlite:///{db}")
+    number = counter.issue(dt.date(2026, 12, 7), "poxnet", "close", sender_id="c1")
+    assert number == "20261207-000002" and counter.latest("c1") == number
