@@ -23,6 +23,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from .database import purge
 from .privacy import install_log_masking, mask_event
+from .resilient import RetryingMixin
 
 logger = logging.getLogger(__name__)
 install_log_masking()
@@ -82,7 +83,7 @@ class MaskingMixin:
             self.purge_now()
 
 
-class MaskingSQLTrackerStore(MaskingMixin, SQLTrackerStore):
+class MaskingSQLTrackerStore(RetryingMixin, MaskingMixin, SQLTrackerStore):
     """Rasa's SQL tracker store (PostgreSQL in deploy/endpoints.postgres-redis.yml), masked and purged."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

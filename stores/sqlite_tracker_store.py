@@ -23,6 +23,7 @@ from rasa.shared.core.domain import Domain
 
 from .database import private_file
 from .masking import MaskingMixin
+from .resilient import RetryingMixin
 
 PRAGMAS = ("PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000")  # per connection; WAL is kept by the file
 
@@ -34,7 +35,7 @@ def _configure(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SQLiteTrackerStore(MaskingMixin, SQLTrackerStore):
+class SQLiteTrackerStore(RetryingMixin, MaskingMixin, SQLTrackerStore):
     def __init__(self, domain: Optional[Domain] = None, db: Text = "var/tracker.db", **kwargs: Any) -> None:
         kwargs.pop("dialect", None)
         private_file(Path(db))

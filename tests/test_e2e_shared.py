@@ -4,11 +4,14 @@ The test starts real PostgreSQL and Redis servers (scripts/services installs the
 missing), two Rasa servers and one action server, and holds a conversation that alternates between the
 two Rasa servers: the choice offered by one is answered through the other.
 """
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,7 @@ def services():
         pytest.fail(f"could not start PostgreSQL and Redis:\n{started.stderr[-2000:]}")
     values = dict(part.split("=", 1) for line in started.stdout.splitlines() if line.startswith("export ")
                   for part in line[len("export "):].split())
+    values["SERVICES_DIR"] = str(folder)
     yield values
     subprocess.run([str(ROOT / "scripts" / "services"), "stop", str(folder)], env=env, capture_output=True)
     shutil.rmtree(folder, ignore_errors=True)
@@ -75,3 +79,36 @@ def test_a_conversation_moves_between_servers(two_servers):
     chosen = second.say("2")
     assert payloads(chosen) == [{"handoff": {"department": "retencao", "queued_until": "2026-11-23T08:00:00-03:00"}}]
     assert first.say("oi?") == []  # paused, as seen from the first server too
+
+
+def stored_user_texts(services, sender):
+    import sqlalchemy as sa
+
+    url = sa.engine.URL.create("postgresql", username=services["POSTGRES_USER"], host=services["POSTGRES_HOST"],
+                               port=int(services["POSTGRES_PORT"]), database=services["POSTGRES_DB"])
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' "
+                                              "ORDER BY id"), {"s": sender})
+            return [json.loads(data)["text"] for (data,) in rows]
+    finally:
+        engine.dispose()
+
+
+def test_a_postgresql_restart_mid_conversation_loses_no_turn(services, two_servers):
+    chat = Chat(two_servers[0], company="poxnet")
+    assert chat.say("qual o dns de vcs")
+    env = {**os.environ, **services}
+    restart = threading.Thread(target=subprocess.run, kwargs=dict(
+        args=[str(ROOT / "scripts" / "services"), "restart-postgres", services["SERVICES_DIR"], "3"],
+        env=env, capture_output=True))
+    restart.start()
+    time.sleep(0.5)  # PostgreSQL is shutting down or down for 3 s
+    during = chat.say("vcs tem ip fixo?")
+    restart.join()
+    assert during, "the turn sent while PostgreSQL was down was not answered"
+    other = Chat(two_servers[1], company="poxnet")
+    other.sender = chat.sender
+    assert other.say("da pra pagar no pix?")
+    assert stored_user_texts(services, chat.sender) == ["qual o dns de vcs", "vcs tem ip fixo?", "da pra pagar no pix?"]
