@@ -63,11 +63,11 @@ class Deployment:
         self.rasa: List[Optional[subprocess.Popen]] = [None, None]
         self.others: List[subprocess.Popen] = []
 
-    def services(self, *args: str) -> str:
-        done = subprocess.run([str(SERVICES), *args, str(self.folder / "services")], env=self.env,
+    def services(self, command: str, *extra: str) -> str:
+        done = subprocess.run([str(SERVICES), command, str(self.folder / "services"), *extra], env=self.env,
                               capture_output=True, text=True)
         if done.returncode != 0:
-            raise RuntimeError(f"scripts/services {args[0]} failed:\n{done.stderr[-2000:]}")
+            raise RuntimeError(f"scripts/services {command} failed:\n{done.stderr[-2000:]}")
         return done.stdout
 
     def start(self) -> None:
@@ -211,18 +211,16 @@ async def run_load(deployment: Deployment, prefix: str, conversations: int, turn
     async def inject() -> None:
         loop = asyncio.get_running_loop()
         plan = [(0.20, "one Rasa server killed (SIGKILL) and started again", lambda: deployment.kill_and_restart(0)),
-                (0.45, "PostgreSQL restarted (fast shutdown, 2 s down)",
-                 lambda: deployment.services("restart-postgres") and None),
-                (0.70, "Redis restarted without saving (2 s down)", lambda: deployment.services("restart-redis") and None)]
+                (0.45, "PostgreSQL restarted (fast shutdown, 2 s down)", lambda: deployment.services("restart-postgres", "2")),
+                (0.70, "Redis restarted without saving (2 s down)", lambda: deployment.services("restart-redis", "2"))]
         for share, what, action in plan:
             await at_share(share)
-            at = time.perf_counter() - began
-            log(f"fault at {at:.1f} s ({sent}/{total} turns sent): {what}")
-            back = await loop.run_in_executor(None, action)
-            faults.append({"what": what, "at_s": round(at, 1), "turns_sent_before": sent,
-                           "down_s": round(time.perf_counter() - began - at, 1) if back is None else round(back, 1)})
+            at, before = time.perf_counter() - began, sent
+            log(f"fault at {at:.1f} s ({before}/{total} turns sent): {what}")
+            await loop.run_in_executor(None, action)
+            faults.append({"what": what, "at_s": round(at, 1), "turns_sent_before": before,
+                           "back_after_s": round(time.perf_counter() - began - at, 1)})
 
-    deployment.env.setdefault("SECONDS_DOWN", "2")
     connector = aiohttp.TCPConnector(limit=conversations)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         injector = asyncio.create_task(inject())
@@ -275,7 +273,11 @@ def measure(conversations: int = 50, turns: int = 20, think: float = 1.0) -> Dic
         result = {"load": load, "trackers": trackers, "server_log_errors": deployment.server_errors()}
     finally:
         deployment.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+    if result["load"]["unanswered"] or result["trackers"]["complete"] < conversations:
+        result["logs"] = str(folder)  # kept to read what went wrong
+        log(f"something was lost: the servers' logs are kept in {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
     return result
 
 

@@ -160,6 +160,34 @@ def conversation_table(conversations: Dict) -> List[str]:
     return out
 
 
+def faults_table(faults: Dict) -> List[str]:
+    if not faults:
+        return []
+    load, trackers = faults["load"], faults["trackers"]
+    nothing_lost = (load["unanswered"] == 0 and trackers["complete"] == trackers["conversations"]
+                    and not trackers["duplicated_turns"] and not trackers["out_of_order_turns"])
+    out = ["## 5. The shared deployment under faults", "",
+           "bench/faults.py: two Rasa servers, PostgreSQL tracker store, Redis lock store, one action server; "
+           f"{trackers['conversations']} conversations at once, {load['messages']} turns in all, sent to the two "
+           "servers in turn. A failed request (refused, reset, timeout, 5xx) is sent again to the other server, "
+           "as a proxy with failover does. Trackers are read back from PostgreSQL afterwards.", "",
+           "| fault | at | turns sent before | back after |", "|---|---|---|---|"]
+    out += [f"| {f['what']} | {f['at_s']} s | {f['turns_sent_before']} | {f['back_after_s']} s |" for f in load["faults"]]
+    errors = ", ".join(f"{k} {v}" for k, v in sorted(load["client_errors"].items())) or "none"
+    logged = ", ".join(f"{k} {v}" for k, v in sorted(faults.get("server_log_errors", {}).items()))
+    out += ["", "| figure | value |", "|---|---|",
+            f"| turns answered | {load['answered']}/{load['messages']} |",
+            f"| turns that needed a retry on the other server | {load['turns_retried']} |",
+            f"| failed requests seen by the client | {errors} |",
+            f"| error lines in the servers' logs | {logged} |",
+            f"| trackers complete (every turn once, in order, each answered) | {trackers['complete']}/{trackers['conversations']} |",
+            f"| lost / duplicated / out-of-order turns | {trackers['lost_turns']} / {trackers['duplicated_turns']} / {trackers['out_of_order_turns']} |",
+            f"| turns without a reply in the tracker | {trackers['turns_without_reply']} |",
+            f"| p50 / p99 turn, retries included | {load['p50_ms']} ms / {load['p99_ms']} ms |",
+            f"| nothing lost | {mark(nothing_lost)} |", ""]
+    return out
+
+
 def render(report: Dict) -> str:
     machine = report.get("machine", {})
     out = ["# Benchmarks", "",
@@ -176,4 +204,5 @@ def render(report: Dict) -> str:
         out += nlu_tables(report["nlu"])
     if "serving" in report:
         out += serving_tables(report["serving"], report.get("training"))
+    out += faults_table(report.get("faults", {}))
     return "\n".join(out) + "\n"

@@ -216,6 +216,7 @@ def main() -> int:
     parser.add_argument("--skip-serving", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--skip-conversations", action="store_true")
+    parser.add_argument("--skip-faults", action="store_true")
     args = parser.parse_args()
     CACHE.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -232,6 +233,11 @@ def main() -> int:
         report["serving"] = serving_section(args.runs, args.conversations, args.concurrency, args.seconds)
     if not args.skip_training:
         report["training"] = training_section(args.training_runs)
+    if not args.skip_faults:
+        import faults  # noqa: E402
+
+        log("the shared deployment under faults (bench/faults.py)")
+        report["faults"] = faults.measure()
     latest.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     import report as markdown  # noqa: E402
 
