@@ -12,7 +12,7 @@ reply is not retried (it was processed: sending it again would duplicate it); it
 Afterwards every conversation's events are read from PostgreSQL, and each tracker is checked: every turn
 present once (turns are numbered in the message metadata), in order, each followed by a bot reply.
 
-    .venv/bin/python bench/faults.py            # standalone: prints the JSON and writes bench/results/faults.json
+    .venv/bin/python bench/faults.py            # standalone: prints the JSON and writes bench/results/raw/faults.json
     make bench                                  # as one section of BENCHMARKS.md
 """
 from __future__ import annotations
@@ -288,7 +288,7 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=1.0, help="seconds between a customer's turns (mean)")
     args = parser.parse_args()
     result = measure(args.conversations, args.turns, args.think)
-    out = ROOT / "bench" / "results" / "faults.json"
+    out = ROOT / "bench" / "results" / "raw" / "faults.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
