@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGE_DIR = ROOT / "widget"
 WEBCHAT_BUNDLE = PAGE_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 # A session id chosen by the browser becomes the conversation's sender id: keep it a plain token.
-SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")  # always .fullmatch ("$" would let a final newline in)
 PAGE_WORDS = ("widget_title", "widget_subtitle", "widget_input_hint", "widget_choose_company",
               "widget_choose_entry", "widget_any_entry", "widget_start", "widget_change", "widget_not_installed")
 
@@ -64,7 +64,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
         @sio.on("session_request", namespace=namespace)
         async def session_request(sid: Text, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if isinstance(requested, str) and SESSION_ID.match(requested) else uuid.uuid4().hex
+            session_id = requested if isinstance(requested, str) and SESSION_ID.fullmatch(requested) else uuid.uuid4().hex
             if self.session_persistence:
                 await _maybe_await(sio.enter_room(sid, session_id, namespace=namespace))
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
@@ -76,7 +76,7 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
                 return
             if self.session_persistence:
                 session_id = data.get("session_id")
-                if not isinstance(session_id, str) or not SESSION_ID.match(session_id):
+                if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
                     logger.warning("socket.io: a message without a valid session_id was ignored "
                                    "(send session_request first)")
                     return
