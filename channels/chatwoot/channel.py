@@ -26,6 +26,8 @@ from rasa.shared.core.events import ActionExecuted, ConversationResumed
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from actions.core.inputs import MAX_MESSAGE_CHARS
+
 from . import events, replies, routing
 from .client import ChatwootClient
 
@@ -191,6 +193,16 @@ class ChatwootInput(InputChannel):
                            turn.inbox_id, turn.conversation_id)
             await self.execute(turn, replies.fail_open(ctx, "unknown_inbox", f"inbox {turn.inbox_id}"), ctx, True)
             return
+        agent = getattr(getattr(app, "ctx", None), "agent", None)
+        if len(turn.text) > MAX_MESSAGE_CHARS:  # as on REST: not read nor stored; asked to send it shorter
+            language, _, _ = await self.conversation_facts(agent, turn.sender_id)
+            texts = self.messages.get("message_too_long") or {}
+            facts = self.facts.get(company)
+            v = replies.customer_variant(language, facts.locale if facts else None)
+            content = (texts.get(v) or texts.get("pt-BR") or "{limit}").format(limit=MAX_MESSAGE_CHARS)
+            logger.info("chatwoot: conversation %s: a message of %d characters refused", turn.conversation_id, len(turn.text))
+            await self.execute(turn, [replies.Call("messages", {"content": content})], ctx)
+            return
         text = turn.text
         if turn.whatsapp and not turn.from_button:  # a tapped WhatsApp button comes back as its title
             text = self._titles.get(turn.key, {}).get(replies.fold(text), text)
@@ -199,7 +211,6 @@ class ChatwootInput(InputChannel):
                                                  "inbox": turn.inbox_id}}
         if turn.department:
             metadata["department"] = turn.department
-        agent = getattr(getattr(app, "ctx", None), "agent", None)
         await self.resume_if_paused(agent, turn.sender_id)
         collector = _Collector()
         failure: Optional[str] = None

@@ -71,6 +71,7 @@ class _Text(HTMLParser):
 
 
 _TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def strip_html(content: Optional[str]) -> str:
@@ -85,6 +86,7 @@ def strip_html(content: Optional[str]) -> str:
         text = "".join(parser.parts)
     else:
         text = html.unescape(content)
+    text = _CONTROL.sub("", text)
     lines = [" ".join(line.split()) for line in text.replace("\r", "").split("\n")]
     return "\n".join(line for line in lines if line).strip()
 

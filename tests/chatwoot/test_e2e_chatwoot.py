@@ -27,6 +27,7 @@ BIN = Path(sys.executable).parent
 TOKEN, SECRET = "bot-token-123", "webhook-secret-456"
 TEAMS = {"suporte": 1, "comercial": 2, "financeiro": 3, "renovacao": 4, "retencao": 5, "agendamento": 6}
 _ids = itertools.count(101)
+ANSWER_TIMES = []
 
 
 class Servers:
@@ -117,7 +118,10 @@ class Conversation:
         started = time.time()
         answer = self.chatwoot.deliver(payload, **kw)
         took = time.time() - started
-        assert answer.status_code == 200 and took < 3.0, (answer.status_code, took)  # under Chatwoot's 5 s, on a busy machine too
+        ANSWER_TIMES.append(took)
+        # Chatwoot gives up after 5 s; the handler answers without awaiting anything, but it runs on Rasa's
+        # event loop, which a turn's NLU and policies hold for a moment (longer on a loaded machine).
+        assert answer.status_code == 200 and took < 4.5, (answer.status_code, took)
         return answer.json()
 
     def say(self, text, **kw):
@@ -320,3 +324,20 @@ def test_action_server_stopped_opens_the_conversation_with_a_note(servers, chatw
     finally:
         servers.start_actions()
 
+
+
+def test_a_message_over_the_limit_is_asked_shorter_and_not_read(chatwoot):
+    chat = Conversation(chatwoot, inbox=7)
+    chat.say("hola " * 1000)
+    reply = chat.reply_after(0)
+    assert "demasiado largo" in reply[0]["content"] and "4096" in reply[0]["content"]
+    chat.now("2026-11-24T10:00:00-03:00")
+    assert len(chat.replies) == 2 and not chatwoot.statuses(chat.id)
+
+
+def test_webhooks_are_answered_at_once():
+    """Over every delivery of this module: the typical answer is immediate, the slowest under Chatwoot's 5 s."""
+    assert len(ANSWER_TIMES) > 30
+    times = sorted(ANSWER_TIMES)
+    print(f"webhook answer times: median {times[len(times) // 2] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms")
+    assert times[len(times) // 2] < 0.5 and times[-1] < 4.5

@@ -69,3 +69,7 @@ def test_signature_over_timestamp_and_raw_body():
     assert events.verify("s3cret", body, None, None, "s3cret", now).accepted  # ?token= (Chatwoot < 4.11)
     assert not events.verify("s3cret", body, None, None, "wrong", now).accepted
     assert events.verify(None, body, None, None, None, now).accepted  # no secret configured
+
+
+def test_control_characters_are_dropped():
+    assert events.strip_html("oi\x00 tudo\x1b bem?\r\n") == "oi tudo bem?"
