@@ -43,7 +43,8 @@ def settings() -> Settings:
 
 @lru_cache(maxsize=1)
 def registry() -> Registry:
-    return Registry(settings().companies_dir, settings().messages_path)
+    # A copy of each file's last good version is kept, for a restart while a file is broken.
+    return Registry(settings().companies_dir, settings().messages_path, keep_dir=settings().cache_dir / "last-good")
 
 
 @lru_cache(maxsize=1)

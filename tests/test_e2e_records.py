@@ -9,6 +9,7 @@
 
 The company files are a temporary copy (ASSISTANT_COMPANIES_DIR), so the tests can break them.
 """
+import hashlib
 import json
 import os
 import re
@@ -53,23 +54,38 @@ def server(tmp_path_factory):
     for name in ("POSTGRES_HOST", "POSTGRES_PORT", "TRACKER_RETENTION_DAYS"):
         env.pop(name, None)
     logs = [tmp / "actions.log", tmp / "rasa.log"]
-    actions = subprocess.Popen([sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-                               cwd=ROOT, env=env, stdout=open(logs[0], "w"), stderr=subprocess.STDOUT)
-    rasa = subprocess.Popen([str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
-                             "--credentials", "credentials.yml", "--port", str(rasa_port), "--debug"],
-                            cwd=ROOT, env=env, stdout=open(logs[1], "w"), stderr=subprocess.STDOUT)
+    processes = {}
+
+    def start_actions():
+        processes["actions"] = subprocess.Popen(
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+            cwd=ROOT, env=env, stdout=open(logs[0], "a"), stderr=subprocess.STDOUT)
+        wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"], logs[0])
+
+    def stop(name):
+        process = processes.pop(name)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
     try:
-        wait_for(f"http://127.0.0.1:{action_port}/health", actions, logs[0])
-        wait_for(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, logs[1])
+        start_actions()
+        processes["rasa"] = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+             "--credentials", "credentials.yml", "--port", str(rasa_port), "--debug"],
+            cwd=ROOT, env=env, stdout=open(logs[1], "w"), stderr=subprocess.STDOUT)
+        wait_for(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", processes["rasa"], logs[1])
         yield {"url": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", "db": tmp / "tracker.db",
-               "companies": companies, "logs": logs, "env": env}
+               "companies": companies, "logs": logs, "env": env,
+               "restart_actions": lambda: (stop("actions"), start_actions())}
     finally:
-        for process in (rasa, actions):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        for name in list(processes):
+            stop(name)
+        # the copies of this temporary folder's good versions the action server kept (actions/core/registry.py)
+        digest = hashlib.sha256(str(companies.resolve()).encode("utf-8")).hexdigest()[:16]
+        shutil.rmtree(ROOT / ".cache" / "last-good" / digest, ignore_errors=True)
 
 
 # -- company files edited live ----------------------------------------------------------------------------------
@@ -112,6 +128,22 @@ def test_a_company_file_that_was_never_valid_leaves_the_others_serving(server):
         assert DNS in text_of(Chat(server, company="poxnet").say("qual o dns de vocês?"))
     finally:
         path.unlink()
+
+
+def test_an_action_server_restarted_while_a_file_is_broken_serves_the_last_good_version(server):
+    path = server["companies"] / "poxnet.yml"
+    original = path.read_bytes()
+    chat = Chat(server, company="poxnet")
+    assert DNS in text_of(chat.say("qual o dns de vocês?"))  # this version is kept
+    try:
+        path.write_bytes(original.replace("secundário".encode(), b"secund\xe1rio"))
+        touch_later(path)
+        server["restart_actions"]()  # as the supervisor of `make run` does when the action server dies
+        said = text_of(Chat(server, company="poxnet").say("qual o dns de vocês?"))
+        assert DNS in said and "Desculpe" not in said
+    finally:
+        path.write_bytes(original)
+        touch_later(path)
 
 
 # -- personal data ------------------------------------------------------------------------------------------------

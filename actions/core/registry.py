@@ -4,7 +4,9 @@ Every lookup stats the file; an edited file is parsed again, so a running action
 the new text at the next message. Any problem with a file (not UTF-8, not YAML, a duplicate key, a
 field the schema refuses, an answer under a key that is no intent of the domain) is reported naming
 the file, the field and the reason, and never takes more than that file down:
-- a file that was valid once keeps serving its last good version, and the error is logged;
+- a file that was valid once keeps serving its last good version, and the error is logged; with a
+  `keep_dir` (the action server's: ASSISTANT_CACHE_DIR/last-good), a copy of each good version is kept,
+  so a server started or restarted while the file is broken serves that version too;
 - a company file that was never valid leaves only that company unavailable (its customers get the
   apology); the other companies, and conversations without a company, are unaffected.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import hashlib
 import logging
 import os
 import string
@@ -235,10 +238,18 @@ def load_messages(path: Path, required: Optional[Dict[str, str]] = None) -> Dict
 class _Watched(Generic[T]):
     """One file parsed by `loader`, parsed again when its modification time or size changes (or what it
     `depends` on). A failed parse keeps the last good value; with none, the error is raised until the
-    file changes. Each failure is logged once."""
+    file changes. Each failure is logged once.
 
-    def __init__(self, path: Path, loader: Callable[[Path], T], depends: Callable[[], Hashable] = lambda: None):
+    With `keep_dir`, each good version is also copied there, so a server started (or restarted by its
+    supervisor) while the file is broken serves the last good version too."""
+
+    def __init__(self, path: Path, loader: Callable[[Path], T], depends: Callable[[], Hashable] = lambda: None,
+                 keep_dir: Optional[Path] = None):
         self.path, self.loader, self.depends = path, loader, depends
+        self.kept: Optional[Path] = None
+        if keep_dir is not None:
+            folder = hashlib.sha256(str(Path(path).resolve().parent).encode("utf-8")).hexdigest()[:16]
+            self.kept = Path(keep_dir) / folder / Path(path).name
         self.value: Optional[T] = None
         self.error: Optional[DataFileError] = None
         self.stamp: Optional[Tuple] = None
@@ -262,11 +273,14 @@ class _Watched(Generic[T]):
             if stamp is None or stamp != self.stamp:
                 try:
                     self.value, self.error = self.loader(self.path), None
+                    self._keep(stamp)
                 except Exception as error:  # any failure of one file stays that file's problem
                     if not isinstance(error, DataFileError):
                         logger.debug("unexpected failure loading %s", self.path, exc_info=True)
                         error = DataFileError(self.path, [("(file)", f"could not be loaded: {error!r}")])
                     self.error = error
+                    if self.value is None and stamp is not None:
+                        self.value = self._kept_value()
                     if self.value is not None:
                         logger.error("keeping the last good version of %s; the edited file has problems:\n%s",
                                      self.path, error)
@@ -277,15 +291,44 @@ class _Watched(Generic[T]):
                 raise self.error or DataFileError(self.path, [("(file)", "could not be loaded")])
             return self.value
 
+    def _keep(self, stamp: Optional[Tuple]) -> None:
+        """A copy of the file just loaded, if it did not change meanwhile (best effort)."""
+        if self.kept is None or stamp is None:
+            return
+        try:
+            data = self.path.read_bytes()
+            if self._stamp() != stamp or (self.kept.exists() and self.kept.read_bytes() == data):
+                return
+            self.kept.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.kept.with_name(f".{self.kept.name}.{os.getpid()}.tmp")
+            partial.write_bytes(data)
+            os.replace(partial, self.kept)
+        except OSError as error:
+            logger.warning("could not keep a copy of %s: %s", self.path, error)
+
+    def _kept_value(self) -> Optional[T]:
+        """The copy kept by an earlier run, if there is one and it still loads."""
+        if self.kept is None or not self.kept.is_file():
+            return None
+        try:
+            return self.loader(self.kept)
+        except Exception:  # noqa: BLE001 (a stale copy that no longer validates is not served)
+            logger.debug("the kept copy %s no longer loads", self.kept, exc_info=True)
+            return None
+
 
 class Registry:
     """The company files of one folder and the message catalogue, checked against the domain's intents."""
 
-    def __init__(self, companies_dir: Path, messages_path: Path, domain_path: Path = DOMAIN):
+    def __init__(self, companies_dir: Path, messages_path: Path, domain_path: Path = DOMAIN,
+                 keep_dir: Optional[Path] = None):
+        """`keep_dir`: where a copy of each file's last good version is kept for the next start."""
         self.companies_dir = Path(companies_dir)
+        self.keep_dir = keep_dir
         self._companies: Dict[str, _Watched[Company]] = {}
         self._domain = _Watched(Path(domain_path), load_domain_intents)
-        self._messages = _Watched(Path(messages_path), lambda p: load_messages(p, message_keys_used()))
+        self._messages = _Watched(Path(messages_path), lambda p: load_messages(p, message_keys_used()),
+                                  keep_dir=keep_dir)
 
     def intents(self) -> Optional[FrozenSet[str]]:
         """The domain's intents; None (and the answers' keys go unchecked) if domain.yml cannot be read."""
@@ -306,7 +349,7 @@ class Registry:
         if watched is None:
             path = self.companies_dir / f"{company_id}.yml"
             watched = self._companies[company_id] = _Watched(
-                path, lambda p: load_company(p, self.intents()), depends=self.intents)
+                path, lambda p: load_company(p, self.intents()), depends=self.intents, keep_dir=self.keep_dir)
         return watched.get()
 
     def companies(self) -> List[Company]:

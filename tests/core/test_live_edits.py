@@ -233,3 +233,32 @@ def test_check_reports_every_file_and_every_problem_without_a_traceback(companie
 
 def test_check_of_the_shipped_files_passes():
     assert check_all(ROOT / "companies", MESSAGES) == []
+
+
+# -- the last good version survives a restart ------------------------------------------------------------------
+def test_a_server_started_while_a_file_is_broken_serves_the_version_kept_by_the_last_run(companies, tmp_path):
+    keep = tmp_path / "last-good"
+    assert DNS in Registry(companies, MESSAGES, keep_dir=keep).company("poxnet").answers["ask_dns"].text.pt
+    path = companies / "poxnet.yml"
+    edit(path, b"DNS secund\xc3\xa1rio", b"DNS secund\xe1rio")
+    restarted = Registry(companies, MESSAGES, keep_dir=keep)  # a new process: nothing in memory
+    assert DNS in restarted.company("poxnet").answers["ask_dns"].text.pt
+    assert len(restarted.companies()) == 5
+    without = Registry(companies, MESSAGES)  # no kept copy: only that company is unavailable
+    with pytest.raises(DataFileError, match="not UTF-8"):
+        without.company("poxnet")
+    edit(path, b"DNS secund\xe1rio", b"DNS secund\xc3\xa1rio")
+    edit(path, DNS.encode(), b"177.86.16.10")
+    assert "177.86.16.10" in restarted.company("poxnet").answers["ask_dns"].text.pt  # fixed: live again
+
+
+def test_kept_copies_of_two_folders_do_not_mix(tmp_path):
+    keep = tmp_path / "last-good"
+    first, second = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(ROOT / "companies", first)
+    shutil.copytree(ROOT / "companies", second)
+    edit(second / "poxnet.yml", DNS.encode(), b"177.86.16.10")
+    Registry(first, MESSAGES, keep_dir=keep).company("poxnet")
+    Registry(second, MESSAGES, keep_dir=keep).company("poxnet")
+    edit(first / "poxnet.yml", b"timezone:", b"tz:")
+    assert DNS in Registry(first, MESSAGES, keep_dir=keep).company("poxnet").answers["ask_dns"].text.pt
