@@ -28,7 +28,7 @@ SLOT = "protocol"
 NUMBER = re.compile(r"^\d{8}-\d{6}$")
 NAMES_PROTOCOL = re.compile(r"\b(?:protocol\w*|radicad\w*)\b")
 NAMES_TICKET_NUMBER = re.compile(r"\b(?:numero|num|nro|n)\b.{0,20}\b(?:atendimento|chamado|ticket|caso|solicitud|"
-                                 r"solicitacao|pedido|contacto|contato|reclamo|reclamacao)\b")
+                                 r"solicitacao|pedido|contacto|contato|reclamo|reclamacao|processo|referencia)\b")
 ASK_TICKET = "ask_ticket"
 
 

@@ -72,6 +72,7 @@ def test_every_contact_gets_a_new_number(run):
     ("cual es mi protocolo", "ask_ticket", "es"),
     ("¿me da el número de radicado?", "nlu_fallback", "es"),
     ("qual o numero do meu atendimento?", "ask_ticket", None),
+    ("qual é o número do meu processo?", "ask_ticket", None),
 ])
 def test_the_stored_protocol_is_given_back_when_asked(run, text, intent, language):
     slots = poxnet(protocol="20261122-000042", **({"language": language} if language else {}))
