@@ -32,7 +32,7 @@ def independent_table(nlu: Dict) -> List[str]:
     if not shown:
         return []
     out = ["## 1. NLU on independent messages (the judge)", "",
-           "`tests/nlu/independent/<variant>.yml`: written from the seeds and a customer's situation only, by "
+           "`tests/nlu/independent/<variant>.yml`: written from the companies' service documents and a customer's situation only, by "
            "writers who never saw the training data or the intent catalogue, labelled afterwards by situation "
            "(at least 8 messages per intent and variant; pt-PT in European Portuguese, es in Colombian Spanish). "
            "Accuracy counts a fallback as an error. Every model is trained on the same training data.", "",
