@@ -140,6 +140,9 @@ class WidgetPage(InputChannel):
 
         @page.route("/", methods=["GET"])
         async def index(request: Request) -> HTTPResponse:
+            if not request.path.endswith("/"):  # /widget: the page's relative links need /widget/
+                query = f"?{request.query_string}" if request.query_string else ""
+                return response.redirect(f"widget/{query}", headers=headers)  # relative: works behind a path prefix
             return file(PAGE_DIR / "index.html", "text/html; charset=utf-8")
 
         @page.route("/page.js", methods=["GET"])

@@ -180,6 +180,8 @@ def test_socket_message_without_session_is_ignored_and_bad_session_id_replaced(r
 def test_page_and_its_config_are_served_on_rasas_port(rasa):
     page = requests.get(f"{rasa['url']}/widget/", timeout=10)
     assert page.ok and "page.js" in page.text and page.headers["content-type"].startswith("text/html")
+    bare = requests.get(f"{rasa['url']}/widget?company=siempre", timeout=10)  # relative links need the slash
+    assert bare.ok and bare.url == f"{rasa['url']}/widget/?company=siempre" and bare.text == page.text
     config = requests.get(f"{rasa['url']}/widget/config.json", timeout=10).json()
     companies = {c["id"]: c for c in config["companies"]}
     assert companies["poxnet"]["variant"] == "pt-BR" and companies["siempre"]["variant"] == "es"

@@ -34,6 +34,7 @@
 
   function showChooser(config, words, query) {
     var form = byId("chooser"), companySelect = byId("company"), entrySelect = byId("department");
+    document.documentElement.lang = words === config.words.es ? "es-CO" : (words === config.words["pt-PT"] ? "pt-PT" : "pt-BR");
     byId("heading").textContent = fill(words.widget_title, { company: "" }).trim();
     byId("choose-company").textContent = words.widget_choose_company;
     byId("choose-entry").textContent = words.widget_choose_entry;
