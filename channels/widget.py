@@ -37,7 +37,7 @@ WEBCHAT_BUNDLE = PAGE_DIR / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 # A session id chosen by the browser becomes the conversation's sender id: keep it a plain token.
 SESSION_ID = re.compile(r"[A-Za-z0-9_.:-]{1,128}")  # always .fullmatch ("$" would let a final newline in)
 PAGE_WORDS = ("widget_title", "widget_subtitle", "widget_input_hint", "widget_choose_company",
-              "widget_choose_entry", "widget_any_entry", "widget_start", "widget_change", "widget_not_installed")
+              "widget_choose_entry", "widget_any_entry", "widget_start", "widget_change", "widget_not_installed", "widget_connecting")
 
 
 async def _maybe_await(value: Any) -> None:

@@ -98,6 +98,7 @@
         title: company.name,
         subtitle: words.widget_subtitle,
         inputTextFieldHint: words.widget_input_hint,
+        connectingText: words.widget_connecting,
         embedded: true,
         showFullScreenButton: false,
         showMessageDate: false,
