@@ -15,6 +15,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
@@ -87,6 +88,7 @@ class ChatwootInput(InputChannel):
         self._queues: Dict[Tuple[int, int], asyncio.Queue] = {}
         self._tasks: Set[asyncio.Task] = set()
         self._titles: "OrderedDict[Tuple[int, int], Dict[str, str]]" = OrderedDict()
+        self._handed: "OrderedDict[Tuple[int, int], float]" = OrderedDict()  # when the bot last let go
         if not self.configured:
             logger.warning("chatwoot: not configured (CHATWOOT_URL and CHATWOOT_BOT_TOKEN unset); "
                            "/webhooks/chatwoot/webhook answers 200 and drops every delivery")
@@ -186,12 +188,18 @@ class ChatwootInput(InputChannel):
         )
 
     async def run_turn(self, turn: events.CustomerTurn, on_new_message: Callable, app: Any) -> None:
+        if turn.received < self._handed.get(turn.key, float("-inf")):
+            # Written while the bot was handing over or closing: the agents see it in Chatwoot.
+            logger.info("chatwoot: conversation %s: a message from before the handover left to the team",
+                        turn.conversation_id)
+            return
         company = self.routing.company_of(turn.inbox_id)
         ctx = self.context(turn, company)
         if company is None:
             logger.warning("chatwoot: inbox %s is not in the routing map: conversation %s left to humans",
                            turn.inbox_id, turn.conversation_id)
             await self.execute(turn, replies.fail_open(ctx, "unknown_inbox", f"inbox {turn.inbox_id}"), ctx, True)
+            self.let_go(turn.key)
             return
         agent = getattr(getattr(app, "ctx", None), "agent", None)
         if len(turn.text) > MAX_MESSAGE_CHARS:  # as on REST: not read nor stored; asked to send it shorter
@@ -234,6 +242,8 @@ class ChatwootInput(InputChannel):
         logger.info("chatwoot: conversation %s: %s%s (%d calls)", turn.conversation_id, plan.outcome,
                     f" ({plan.reason})" if plan.reason else "", len(plan.calls))
         await self.execute(turn, plan.calls, ctx, failing_open=plan.outcome == "fail_open")
+        if plan.outcome != "answered":  # no longer pending: the turns queued meanwhile are not the bot's
+            self.let_go(turn.key)
 
     def sorry(self, company: Optional[str], language: Optional[str]) -> Optional[str]:
         facts = self.facts.get(company or "")
@@ -241,6 +251,12 @@ class ChatwootInput(InputChannel):
             return None
         texts = self.messages.get("handed_to_team") or {}
         return texts.get(replies.customer_variant(language, facts.locale)) or texts.get("pt-BR")
+
+    def let_go(self, key: Tuple[int, int]) -> None:
+        self._handed[key] = time.monotonic()
+        self._handed.move_to_end(key)
+        while len(self._handed) > 10000:
+            self._handed.popitem(last=False)
 
     def _remember_titles(self, key: Tuple[int, int], plan: replies.Plan) -> None:
         if plan.titles:
@@ -273,6 +289,7 @@ class ChatwootInput(InputChannel):
             logger.warning("chatwoot: conversation %s: %s; opening it to the team", turn.conversation_id, detail)
             for fallback in replies.fail_open(ctx, "chatwoot_error", detail, tell_customer=not replied):
                 await self.client.post(turn.account_id, turn.conversation_id, fallback.what, fallback.body)
+            self.let_go(turn.key)
             return
 
     # -- Rasa's tracker ---------------------------------------------------------------------------------

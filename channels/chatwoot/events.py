@@ -32,6 +32,7 @@ class CustomerTurn:
     from_button: bool = False  # a widget option click: `text` is the option's value (payload)
     contact_name: Optional[str] = None
     raw_content: Optional[str] = None
+    received: float = field(default_factory=time.monotonic)  # when the webhook reached the channel
 
     @property
     def whatsapp(self) -> bool:

@@ -209,6 +209,19 @@ def test_suporte_handoff_sets_the_team_and_opens(chatwoot):
     assert len(chat.replies) > count
 
 
+def test_a_message_written_during_the_handoff_is_left_to_the_team(chatwoot):
+    chat = Conversation(chatwoot, now="2026-11-25T02:00:00-03:00")
+    count = len(chat.replies)
+    chat.say("estou sem conexao, ja desliguei o modem da tomada e religuei e nada")
+    chat.say("alo? vai demorar?")  # still pending when Chatwoot delivered it: queued behind the handoff
+    wait(lambda: chatwoot.statuses(chat.id))
+    time.sleep(3)
+    calls = chatwoot.of(chat.id)
+    opened = next(i for i, c in enumerate(calls) if c.what == "toggle_status")
+    assert calls[opened + 1:] == [] and chatwoot.statuses(chat.id) == [{"status": "open"}]  # nothing after it
+    assert len(chatwoot.notes(chat.id)) == 1 and "alo? vai demorar?" not in chatwoot.notes(chat.id)[0]
+
+
 def test_offered_choice_answered_with_the_whatsapp_button_title(chatwoot):
     chat = Conversation(chatwoot, department="suporte", now="2026-11-22T10:00:00-03:00")
     count = len(chat.replies)
