@@ -169,8 +169,15 @@ class ChatwootInput(InputChannel):
                     return
                 try:
                     await self.run_turn(turn, on_new_message, app)
-                except Exception:  # never raise into Rasa's loop; the conversation is opened below
+                except Exception as error:  # never raise into Rasa's loop; open the conversation instead
                     logger.exception("chatwoot: turn of conversation %s failed", turn.conversation_id)
+                    try:
+                        ctx = self.context(turn, self.routing.company_of(turn.inbox_id))
+                        ctx.sorry = self.sorry(ctx.company, None)
+                        await self.execute(turn, replies.fail_open(ctx, "rasa_failed", type(error).__name__), ctx, True)
+                        self.let_go(turn.key)
+                    except Exception:
+                        logger.exception("chatwoot: could not open conversation %s", turn.conversation_id)
         finally:
             if self._queues.get(key) is queue:
                 del self._queues[key]

@@ -72,3 +72,28 @@ def test_a_failing_rasa_turn_opens_the_conversation_with_a_note():
         assert chatwoot.assignments(31) == [{"team_id": 1}] and chatwoot.statuses(31) == [{"status": "open"}]
     finally:
         chatwoot.stop()
+
+
+def test_a_connector_error_still_opens_the_conversation():
+    chatwoot = Chatwoot("t")
+    try:
+        channel = ChatwootInput(chatwoot.url, "t", routing_path=ROUTING, companies_dir=str(ROOT / "companies"))
+
+        async def run_turn(*_args):
+            raise KeyError("bug")
+
+        channel.run_turn = run_turn
+
+        async def drain():
+            try:
+                queue = asyncio.Queue()
+                queue.put_nowait(classify(message("oi", 32, inbox_id=7)))
+                await channel._drain((1, 32), queue, None, None)
+            finally:
+                await channel.client.close()
+
+        asyncio.run(drain())
+        assert chatwoot.statuses(32) == [{"status": "open"}] and chatwoot.assignments(32) == [{"team_id": 7}]
+        assert "KeyError" in chatwoot.notes(32)[0] and "equipo" in chatwoot.replies(32)[0]["content"]
+    finally:
+        chatwoot.stop()
