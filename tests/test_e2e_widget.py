@@ -342,3 +342,38 @@ def test_page_chooser_opens_siempre_in_spanish(rasa, browser):
     wait_for_reply(browser, "servicioalcliente@siempre.net.co")
     hint = browser.find_element("css selector", "textarea.rw-new-message").get_attribute("placeholder")
     assert hint == "Escriba su mensaje…"
+
+
+# -- never silent on the widget either -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def rasa_without_actions(tmp_path_factory):
+    """A Rasa server whose action server is down (nothing listens on its port)."""
+    tmp = tmp_path_factory.mktemp("widget-fault")
+    rasa_port = free_port()
+    env = {**os.environ, "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}/webhook", "TRACKER_DIALECT": "sqlite",
+           "TRACKER_DB": str(tmp / "tracker.db"), "ASSISTANT_DEFAULT_COMPANY": "", "ACTION_SERVER_TOKEN": ""}
+    log = tmp / "rasa.log"
+    server = subprocess.Popen([str(BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
+                               "--credentials", "credentials.yml", "--port", str(rasa_port)],
+                              cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{rasa_port}/webhooks/socketio/", server, log)
+        yield {"url": f"http://127.0.0.1:{rasa_port}", "log": log}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def test_socket_customer_gets_an_apology_when_the_actions_are_down(rasa_without_actions):
+    async def conversation():
+        async with Socket(rasa_without_actions["url"]) as chat:
+            return await chat.say("cuales son los canales de atencion?", {"company": "siempre"})
+
+    replies = asyncio.run(conversation())
+    said = texts(replies)
+    assert said.strip() and "Traceback" not in said
+    assert "servicioalcliente@siempre.net.co" in said or "(034) 5906008" in said  # the company's own contacts
+    assert [r for r in replies if "text" not in r] == [{"fault": {"reason": "actions_unavailable"}}]
