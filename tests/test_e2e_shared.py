@@ -112,3 +112,21 @@ def test_a_postgresql_restart_mid_conversation_loses_no_turn(services, two_serve
     other.sender = chat.sender
     assert other.say("da pra pagar no pix?")
     assert stored_user_texts(services, chat.sender) == ["qual o dns de vcs", "vcs tem ip fixo?", "da pra pagar no pix?"]
+
+
+def test_a_redis_restart_mid_conversation_loses_no_turn(services, two_servers):
+    chat = Chat(two_servers[1], company="poxnet")
+    assert chat.say("qual o dns de vcs")
+    env = {**os.environ, **services}
+    restart = threading.Thread(target=subprocess.run, kwargs=dict(
+        args=[str(ROOT / "scripts" / "services"), "restart-redis", services["SERVICES_DIR"], "3"],
+        env=env, capture_output=True))
+    restart.start()
+    time.sleep(0.5)  # Redis is down for 3 s, its locks lost
+    during = chat.say("vcs tem ip fixo?")
+    restart.join()
+    assert during and not any(r.get("custom", {}).get("fault") for r in during), during
+    other = Chat(two_servers[0], company="poxnet")
+    other.sender = chat.sender
+    assert other.say("da pra pagar no pix?")
+    assert stored_user_texts(services, chat.sender) == ["qual o dns de vcs", "vcs tem ip fixo?", "da pra pagar no pix?"]
