@@ -3,7 +3,7 @@
 The servers run as in production (no test-only settings): the action server is `python -m actions.server`
 with a shared token that Rasa sends, staff commands are not accepted over REST, and the clock is fixed
 with ASSISTANT_FIXED_NOW (Monday 2026-11-23 10:00 in São Paulo: POXNET's Financeiro is open).
-Each test names the defect of issue 11 it covers; README "What was tried and what the customer gets".
+Each test names the defect it covers (the robustness review of the assistant); README "What was tried and what the customer gets".
 """
 import json
 import os

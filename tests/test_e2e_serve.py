@@ -1,6 +1,6 @@
 """`make run` and `make shell` as a user runs them: scripts/serve, on free ports, with its own temporary files.
 
-Covers issue 11: the action server supervised (restarted when it dies), protected by default (loopback,
+Covers: the action server supervised (restarted when it dies), protected by default (loopback,
 a token even when none is configured), CORS limited to the widget page's own origin, and the agents'
 console running beside `make run` with its own ports and log, staff commands obeyed there.
 """

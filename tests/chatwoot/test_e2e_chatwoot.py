@@ -27,7 +27,6 @@ BIN = Path(sys.executable).parent
 TOKEN, SECRET = "bot-token-123", "webhook-secret-456"
 TEAMS = {"suporte": 1, "comercial": 2, "financeiro": 3, "renovacao": 4, "retencao": 5, "agendamento": 6}
 _ids = itertools.count(101)
-ANSWER_TIMES = []
 
 
 class Servers:
@@ -115,13 +114,9 @@ class Conversation:
         return self.chatwoot.status.get(self.id, "pending")
 
     def deliver(self, payload, **kw):
-        started = time.time()
         answer = self.chatwoot.deliver(payload, **kw)
-        took = time.time() - started
-        ANSWER_TIMES.append(took)
-        # Chatwoot gives up after 5 s; the handler answers without awaiting anything, but it runs on Rasa's
-        # event loop, which a turn's NLU and policies hold for a moment (longer on a loaded machine).
-        assert answer.status_code == 200 and took < 4.5, (answer.status_code, took)
+        self.answered_at = time.time()
+        assert answer.status_code == 200, answer.status_code
         return answer.json()
 
     def say(self, text, **kw):
@@ -197,7 +192,7 @@ def test_suporte_handoff_sets_the_team_and_opens(chatwoot):
     assert chatwoot.statuses(chat.id) == [{"status": "open"}] and chat.status == "open"
     [note] = chatwoot.notes(chat.id)
     assert "Setor: suporte" in note and "ja desliguei o modem" in note
-    protocol = re.search(r"\b\d{8}-\d{6}\b", said)  # when the payload carries one (issue 11), so does the note
+    protocol = re.search(r"\b\d{8}-\d{6}\b", said)  # when the payload carries one (protocol numbers), so does the note
     if protocol:
         assert f"Protocolo: {protocol.group()}" in note
     # Open: the bot stays quiet while the agents have it (Chatwoot keeps sending its events).
@@ -348,9 +343,11 @@ def test_a_message_over_the_limit_is_asked_shorter_and_not_read(chatwoot):
     assert len(chat.replies) == 2 and not chatwoot.statuses(chat.id)
 
 
-def test_webhooks_are_answered_at_once():
-    """Over every delivery of this module: the typical answer is immediate, the slowest under Chatwoot's 5 s."""
-    assert len(ANSWER_TIMES) > 30
-    times = sorted(ANSWER_TIMES)
-    print(f"webhook answer times: median {times[len(times) // 2] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms")
-    assert times[len(times) // 2] < 0.5 and times[-1] < 4.5
+def test_webhooks_are_answered_before_the_turn_runs(chatwoot):
+    """Chatwoot gives up on a webhook after 5 s: the delivery is answered first, the turn runs behind it
+    (shown by order, not by a time limit: the reply is posted after the webhook was answered)."""
+    chat = Conversation(chatwoot, inbox=5)
+    chat.say("qual o dns de vcs?")
+    reply = wait(lambda: [c for c in chatwoot.of(chat.id) if c.what == "messages" and not c.body.get("private")],
+                 what="the bot's reply")
+    assert chat.answered_at <= reply[0].at
