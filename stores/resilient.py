@@ -27,12 +27,13 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def retry_seconds() -> float:
+def retry_seconds(variable: str = "TRACKER_STORE_RETRY_SECONDS", default: float = 20.0) -> float:
+    """How long to wait out an outage: the environment variable's seconds, or the default."""
     try:
-        return max(0.0, float(os.environ.get("TRACKER_STORE_RETRY_SECONDS", "20")))
+        return max(0.0, float(os.environ.get(variable, default)))
     except ValueError:
-        logger.warning("TRACKER_STORE_RETRY_SECONDS is not a number of seconds: using 20")
-        return 20.0
+        logger.warning("%s is not a number of seconds: using %g", variable, default)
+        return default
 
 
 async def with_retries(what: str, sender_id: str, call: Callable[[], Awaitable[T]], seconds: float) -> T:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Optional, Text
@@ -25,15 +24,9 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from redis.exceptions import RedisError
 
+from .resilient import retry_seconds
+
 logger = logging.getLogger(__name__)
-
-
-def retry_seconds() -> float:
-    try:
-        return max(0.0, float(os.environ.get("LOCK_STORE_RETRY_SECONDS", "20")))
-    except ValueError:
-        logger.warning("LOCK_STORE_RETRY_SECONDS is not a number of seconds: using 20")
-        return 20.0
 
 
 class ResilientRedisLockStore(RedisLockStore):
@@ -46,7 +39,7 @@ class ResilientRedisLockStore(RedisLockStore):
     @asynccontextmanager
     async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
                    wait_time_in_seconds: float = 1) -> AsyncGenerator[TicketLock, None]:
-        window = retry_seconds() if self.retry_for is None else self.retry_for
+        window = retry_seconds("LOCK_STORE_RETRY_SECONDS") if self.retry_for is None else self.retry_for
         began, pause, attempt = time.monotonic(), 0.1, 1
         while True:
             try:

@@ -96,37 +96,30 @@ def stored_user_texts(services, sender):
         engine.dispose()
 
 
-def test_a_postgresql_restart_mid_conversation_loses_no_turn(services, two_servers):
-    chat = Chat(two_servers[0], company="poxnet")
+def restart_mid_conversation(services, two_servers, what, first=0):
+    """A turn sent while `what` (restart-postgres, restart-redis) is down for 3 s, between two others."""
+    chat = Chat(two_servers[first], company="poxnet")
     assert chat.say("qual o dns de vcs")
-    env = {**os.environ, **services}
     restart = threading.Thread(target=subprocess.run, kwargs=dict(
-        args=[str(ROOT / "scripts" / "services"), "restart-postgres", services["SERVICES_DIR"], "3"],
-        env=env, capture_output=True))
+        args=[str(ROOT / "scripts" / "services"), what, services["SERVICES_DIR"], "3"],
+        env={**os.environ, **services}, capture_output=True))
     restart.start()
-    time.sleep(0.5)  # PostgreSQL is shutting down or down for 3 s
+    time.sleep(0.5)  # the service is going down, or down
     during = chat.say("vcs tem ip fixo?")
     restart.join()
-    assert during, "the turn sent while PostgreSQL was down was not answered"
-    other = Chat(two_servers[1], company="poxnet")
+    other = Chat(two_servers[1 - first], company="poxnet")
     other.sender = chat.sender
     assert other.say("da pra pagar no pix?")
-    assert stored_user_texts(services, chat.sender) == ["qual o dns de vcs", "vcs tem ip fixo?", "da pra pagar no pix?"]
+    return during, stored_user_texts(services, chat.sender)
+
+
+def test_a_postgresql_restart_mid_conversation_loses_no_turn(services, two_servers):
+    during, stored = restart_mid_conversation(services, two_servers, "restart-postgres")
+    assert during and not any(r.get("custom", {}).get("fault") for r in during), during
+    assert stored == ["qual o dns de vcs", "vcs tem ip fixo?", "da pra pagar no pix?"]
 
 
 def test_a_redis_restart_mid_conversation_loses_no_turn(services, two_servers):
-    chat = Chat(two_servers[1], company="poxnet")
-    assert chat.say("qual o dns de vcs")
-    env = {**os.environ, **services}
-    restart = threading.Thread(target=subprocess.run, kwargs=dict(
-        args=[str(ROOT / "scripts" / "services"), "restart-redis", services["SERVICES_DIR"], "3"],
-        env=env, capture_output=True))
-    restart.start()
-    time.sleep(0.5)  # Redis is down for 3 s, its locks lost
-    during = chat.say("vcs tem ip fixo?")
-    restart.join()
+    during, stored = restart_mid_conversation(services, two_servers, "restart-redis", first=1)
     assert during and not any(r.get("custom", {}).get("fault") for r in during), during
-    other = Chat(two_servers[0], company="poxnet")
-    other.sender = chat.sender
-    assert other.say("da pra pagar no pix?")
-    assert stored_user_texts(services, chat.sender) == ["qual o dns de vcs", "vcs tem ip fixo?", "da pra pagar no pix?"]
+    assert stored == ["qual o dns de vcs", "vcs tem ip fixo?", "da pra pagar no pix?"]
