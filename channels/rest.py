@@ -93,26 +93,7 @@ class RestInput(rasa_rest.RestInput):
         return "rest"
 
     async def too_long(self, request: Request, sender: str, metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
-        """The reply to a message over the limit, in the conversation's language (else the company's)."""
-        from actions.core.language import variant
-
-        language, company = None, None
-        try:
-            registry, settings = faults._registry()
-            agent = getattr(request.app.ctx, "agent", None)
-            tracker = await agent.tracker_store.retrieve(sender) if agent and agent.tracker_store else None
-            slots = tracker.current_slot_values() if tracker else {}
-            key = company_id(slots.get("company") or metadata.get("company") or settings.default_company)
-            company = registry.company(key) if key else None
-            language = slots.get("language") or (company.language if company else None)
-            messages = registry.messages()
-            variants = [variant(language, company)] if language in ("pt", "es") else ["pt-BR", "es"]
-            text = "\n\n".join(messages["message_too_long"][v].format(limit=MAX_MESSAGE_CHARS) for v in variants)
-        except Exception:
-            logger.exception("rest: the reply to a message over the limit could not be composed")
-            text = (f"Mensagem longa demais: envie até {MAX_MESSAGE_CHARS} caracteres.\n\n"
-                    f"Mensaje demasiado largo: envíe hasta {MAX_MESSAGE_CHARS} caracteres.")
-        return [{"recipient_id": sender, "text": text}]
+        return [{"recipient_id": sender, "text": await too_long_text(getattr(request.app.ctx, "agent", None), sender, metadata)}]
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint("custom_webhook_project_rest", __name__)
@@ -151,3 +132,24 @@ class RestInput(rasa_rest.RestInput):
             return response.json(collector.messages)
 
         return webhook
+
+
+async def too_long_text(agent: Any, sender: str, metadata: Dict[str, Any]) -> str:
+    """The reply to a message over the limit, in the conversation's language (else the company's; both
+    languages when neither is known). Shared by the REST and socket.io channels."""
+    from actions.core.language import variant
+
+    try:
+        registry, settings = faults._registry()
+        tracker = await agent.tracker_store.retrieve(sender) if agent and agent.tracker_store else None
+        slots = tracker.current_slot_values() if tracker else {}
+        key = company_id(slots.get("company") or metadata.get("company") or settings.default_company)
+        company = registry.company(key) if key else None
+        language = slots.get("language") or (company.language if company else None)
+        messages = registry.messages()
+        variants = [variant(language, company)] if language in ("pt", "es") else ["pt-BR", "es"]
+        return "\n\n".join(messages["message_too_long"][v].format(limit=MAX_MESSAGE_CHARS) for v in variants)
+    except Exception:
+        logger.exception("the reply to a message over the limit could not be composed")
+        return (f"Mensagem longa demais: envie até {MAX_MESSAGE_CHARS} caracteres.\n\n"
+                f"Mensaje demasiado largo: envíe hasta {MAX_MESSAGE_CHARS} caracteres.")

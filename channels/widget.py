@@ -26,6 +26,9 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 from rasa.core.channels import socketio as rasa_socketio
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
+
+from actions.core.inputs import MAX_MESSAGE_CHARS
+from channels.rest import too_long_text
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -92,6 +95,11 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
             if not isinstance(metadata, dict):
                 metadata = {}
             output = SocketIOOutput(sio, self.bot_message_evt)
+            if len(data["message"]) > MAX_MESSAGE_CHARS:  # as on REST: not read nor stored; asked to send it shorter
+                logger.info("socket.io: a message of %d characters was refused (limit %d)",
+                            len(data["message"]), MAX_MESSAGE_CHARS)
+                await output.send_text_message(sender_id, await too_long_text(None, sender_id, metadata))
+                return
             await on_new_message(UserMessage(data["message"], output, sender_id,
                                              input_channel=self.name(), metadata=metadata))
 

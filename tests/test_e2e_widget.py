@@ -161,6 +161,17 @@ def test_socket_spanish_company_answers_in_spanish(rasa):
     assert "servicioalcliente@siempre.net.co" in texts(asyncio.run(conversation()))
 
 
+def test_socket_message_over_the_limit_is_asked_shorter_and_not_stored(rasa):
+    async def conversation():
+        async with Socket(rasa["url"]) as chat:
+            refused = await chat.say("hola " * 1000, {"company": "siempre"}, quiet=1.0)
+            return chat.session_id, refused
+
+    session_id, refused = asyncio.run(conversation())
+    assert "demasiado largo" in texts(refused) and "4096" in texts(refused), refused
+    assert not [e for e in tracker(rasa, session_id).get("events", []) if e.get("event") == "user"]
+
+
 def test_socket_message_without_session_is_ignored_and_bad_session_id_replaced(rasa):
     async def conversation():
         async with Socket(rasa["url"], session_id="../../etc passwd") as chat:
