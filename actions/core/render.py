@@ -30,7 +30,11 @@ class Renderer:
         self.locale = babel_locale(variant)
 
     def text(self, key: str, **values: object) -> str:
-        return self.messages[key][self.variant].format(**values)
+        template = self.messages[key][self.variant]
+        # A value that ends a sentence itself ("SIEMPRE.NET S.A.S.") takes the template's full stop.
+        values = {k: v[:-1] if isinstance(v, str) and v.endswith(".") and f"{{{k}}}." in template else v
+                  for k, v in values.items()}
+        return template.format(**values)
 
     def time(self, moment: dt.datetime) -> str:
         return format_time(moment.astimezone(self.zone), "HH:mm", locale=self.locale)

@@ -152,3 +152,12 @@ def test_find_date(text, expected):
 )
 def test_find_department(poxnet, text, expected):
     assert find_department(poxnet, text) == expected
+
+
+def test_a_company_name_ending_in_a_full_stop_is_not_doubled(registry, messages):
+    from actions.core.render import Renderer
+
+    render = Renderer(messages, "es", None)
+    assert render.text("greet", company="SIEMPRE.NET S.A.S.") == \
+        messages["greet"]["es"].format(company="SIEMPRE.NET S.A.S")
+    assert ".." not in render.text("greet", company="SIEMPRE.NET S.A.S.")
