@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -107,10 +108,11 @@ def conversations_section() -> Dict[str, object]:
 def assistant_target(tmp: Path, companies: Path) -> serving.Target:
     action_port, rasa_port = serving.free_port(), serving.free_port()
     env = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook", "TRACKER_DIALECT": "sqlite",
-           "TRACKER_DB": str(tmp / "tracker.db"), "ASSISTANT_COMPANIES_DIR": str(companies)}
+           "TRACKER_DB": str(tmp / "tracker.db"), "ASSISTANT_COMPANIES_DIR": str(companies),
+           "ACTION_SERVER_TOKEN": secrets.token_urlsafe(24)}  # served as scripts/serve does
     return serving.Target(
         "assistant",
-        [[PY, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        [[PY, "-m", "actions.server", "--port", str(action_port)],
          [RASA, "run", "--model", str(ROOT / "models/assistant.tar.gz"), "--endpoints", "endpoints.yml",
           "--credentials", "credentials.yml", "--port", str(rasa_port)]],
         f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", script="pt", metadata={"company": "poxnet"}, env=env)
