@@ -22,7 +22,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, payloads, raw_payloads, text_of, wait_for
+from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, raw_payloads, text_of, stop_processes, wait_for
 
 pytestmark = pytest.mark.e2e
 DNS = "177.86.16.9"
@@ -63,12 +63,7 @@ def server(tmp_path_factory):
         wait_for(f"http://127.0.0.1:{action_port}/health", processes["actions"], logs[0])
 
     def stop(name):
-        process = processes.pop(name)
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_processes(processes.pop(name))
 
     try:
         start_actions()

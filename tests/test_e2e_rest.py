@@ -43,6 +43,18 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 18
     raise RuntimeError(f"{url} did not answer in {seconds}s:\n{log.read_text()[-3000:]}")
 
 
+def stop_processes(*processes) -> None:
+    """Stop servers a test started: SIGTERM to all, then each given 20 s before SIGKILL."""
+    running = [p for p in processes if p is not None and p.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not MODEL.exists():
@@ -68,12 +80,7 @@ def server(tmp_path_factory):
         wait_for(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", rasa, logs[1])
         yield {"url": f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", "db": tmp / "tracker.db"}
     finally:
-        for process in (rasa, actions):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(rasa, actions)
 
 
 class Chat:

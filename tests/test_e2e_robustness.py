@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.test_e2e_rest import BIN, MODEL, free_port, payloads, text_of, wait_for
+from tests.test_e2e_rest import BIN, MODEL, free_port, payloads, text_of, stop_processes, wait_for
 
 pytestmark = pytest.mark.e2e
 TOKEN = "robustness-" + uuid.uuid4().hex
@@ -60,12 +60,7 @@ class Stack:
         return process
 
     def stop_actions(self, process=None):
-        process = process or self.actions
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_processes(process or self.actions)
 
     def post(self, data, **kwargs):
         body = data if isinstance(data, (str, bytes)) else json.dumps(data)
@@ -91,13 +86,7 @@ def stack(tmp_path_factory):
         wait_for(f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/", rasa, log)
         yield stack
     finally:
-        for process in (rasa, stack.actions):
-            if process is not None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_processes(rasa, stack.actions)
 
 
 def sender() -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, payloads, text_of, wait_for
+from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, payloads, stop_processes, text_of, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -61,13 +61,7 @@ def two_servers(services, tmp_path_factory):
             wait_for(f"http://127.0.0.1:{port}/webhooks/rest/", processes[i + 1], logs[i + 1])
         yield [{"url": f"http://127.0.0.1:{port}/webhooks/rest/webhook"} for port in ports]
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(*processes)
 
 
 def test_a_conversation_moves_between_servers(two_servers):

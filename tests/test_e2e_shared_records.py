@@ -4,13 +4,11 @@ PostgreSQL, and conversations purged from it (`make purge` and TRACKER_RETENTION
 
 PostgreSQL and Redis are started by scripts/services, as tests/test_e2e_shared.py does.
 """
-import asyncio
 import json
 import os
 import re
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,7 +16,7 @@ import sqlalchemy as sa
 
 from stores.database import database_url
 from tests.conftest import ROOT
-from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, raw_payloads, text_of, wait_for
+from tests.test_e2e_rest import BIN, MODEL, Chat, free_port, raw_payloads, text_of, stop_processes, wait_for
 from tests.test_e2e_shared import services  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
@@ -55,13 +53,7 @@ def deployment(services, tmp_path_factory):  # noqa: F811
             wait_for(url, process, log)
         yield {"servers": urls, "engine": sa.create_engine(database_url(services)), "env": base, "logs": logs}
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(*processes)
 
 
 def close_on(server, index):

@@ -27,7 +27,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.test_e2e_rest import BIN, MODEL, free_port, wait_for
+from tests.test_e2e_rest import BIN, MODEL, free_port, stop_processes, wait_for
 
 pytestmark = pytest.mark.e2e
 SUNDAY_MORNING = "2026-11-22T10:00:00-03:00"
@@ -63,12 +63,7 @@ def rasa(tmp_path_factory):
         wait_for(f"http://127.0.0.1:{rasa_port}/webhooks/socketio/", server, logs[1])
         yield {"url": f"http://127.0.0.1:{rasa_port}", "log": logs[1]}
     finally:
-        for process in (server, actions):
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(server, actions)
 
 
 def tracker(rasa, sender: str) -> dict:

@@ -14,12 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.chatwoot.payloads import AGENT, BOT, message, option_click
 from tests.chatwoot.standin import Chatwoot
 from tests.conftest import ROOT
-from tests.test_e2e_rest import free_port, wait_for
+from tests.test_e2e_rest import free_port, stop_processes, wait_for
 
 pytestmark = pytest.mark.e2e
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -61,13 +60,7 @@ class Servers:
         self.actions.wait(timeout=20)
 
     def stop(self):
-        for process in (self.rasa, self.actions):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+        stop_processes(self.rasa, self.actions)
         self.chatwoot.stop()
 
 
@@ -163,7 +156,6 @@ def test_financeiro_demand_at_a_closed_moment_is_resolved(chatwoot):
     assert "reopens_at" not in chat.texts and "out_of_hours" not in chat.texts  # the payload is never shown
     assert not chatwoot.assignments(chat.id) and chat.status == "resolved"
     # The customer's next message comes back to the bot as a new pending turn.
-    count = len(chat.replies)
     chat.now("2026-11-30T09:00:00-03:00")
     assert len(chat.replies) > count
 
@@ -184,7 +176,6 @@ def test_comercial_demand_at_night_is_snoozed_until_the_opening_with_its_team(ch
 
 def test_suporte_handoff_sets_the_team_and_opens(chatwoot):
     chat = Conversation(chatwoot, now="2026-11-25T02:00:00-03:00")
-    count = len(chat.replies)
     chat.say("estou sem conexao, ja desliguei o modem da tomada e religuei e nada")
     wait(lambda: chatwoot.statuses(chat.id))
     said = "\n".join(r["content"] for r in chat.replies[count:])
@@ -199,14 +190,12 @@ def test_suporte_handoff_sets_the_team_and_opens(chatwoot):
     assert chat.say("alo? tem alguem ai?") == {"status": "ignored", "reason": "conversation is 'open', not pending"}
     # An agent resolves it; the customer writes again: pending, so the bot answers again (resumed).
     chatwoot.status[chat.id] = "resolved"
-    count = len(chat.replies)
     chat.now("2026-11-25T10:00:00-03:00")
     assert len(chat.replies) > count
 
 
 def test_a_message_written_during_the_handoff_is_left_to_the_team(chatwoot):
     chat = Conversation(chatwoot, now="2026-11-25T02:00:00-03:00")
-    count = len(chat.replies)
     chat.say("estou sem conexao, ja desliguei o modem da tomada e religuei e nada")
     chat.say("alo? vai demorar?")  # still pending when Chatwoot delivered it: queued behind the handoff
     wait(lambda: chatwoot.statuses(chat.id))
@@ -219,7 +208,6 @@ def test_a_message_written_during_the_handoff_is_left_to_the_team(chatwoot):
 
 def test_offered_choice_answered_with_the_whatsapp_button_title(chatwoot):
     chat = Conversation(chatwoot, department="suporte", now="2026-11-22T10:00:00-03:00")
-    count = len(chat.replies)
     chat.say("quero cancelar minha internet")
     offer = wait(lambda: [r for r in chat.replies[count:] if r.get("content_type") == "input_select"])[0]
     items = offer["content_attributes"]["items"]
@@ -235,7 +223,6 @@ def test_offered_choice_answered_with_the_whatsapp_button_title(chatwoot):
 
 def test_offered_choice_clicked_in_the_web_widget(chatwoot):
     chat = Conversation(chatwoot, inbox=6, channel="Channel::WebWidget", department="suporte", now="2026-11-22T10:00:00-03:00")
-    count = len(chat.replies)
     chat.say("<p>quero cancelar minha internet</p>")  # Chatwoot 4.9 renders widget content as HTML
     wait(lambda: [r for r in chat.replies[count:] if r.get("content_type") == "input_select"])
     offered = next(c for c in chatwoot.of(chat.id) if c.body.get("content_type") == "input_select")
@@ -282,7 +269,6 @@ def test_a_bad_signature_is_dropped_and_a_token_accepted(chatwoot):
     assert chat.deliver(payload, signed=False, query="?token=wrong")["status"] == "dropped"
     chat.now("2026-11-24T10:00:00-03:00")
     assert len(chat.replies) == 1 and not chatwoot.statuses(chat.id)  # the dropped demand never ran
-    count = len(chat.replies)
     assert chat.deliver(message("/now 2026-11-24T11:00:00-03:00", chat.id), signed=False, query=f"?token={SECRET}")["status"] == "accepted"
     assert "2026-11-24T11:00" in chat.reply_after(count)[0]["content"]
 
@@ -310,7 +296,6 @@ def test_chatwoot_refusing_the_reply_opens_the_conversation(chatwoot):
 def test_a_button_title_typed_without_the_map_is_still_the_choice(chatwoot):
     """The title map lives in memory; typed (or after a restart) the title is read as the choice's number."""
     chat = Conversation(chatwoot, inbox=6, channel="Channel::WebWidget", department="suporte", now="2026-11-22T10:00:00-03:00")
-    count = len(chat.replies)
     chat.say("quero cancelar minha internet")
     wait(lambda: [r for r in chat.replies[count:] if r.get("content_type") == "input_select"])
     chat.say("2) Continuar")  # the widget sends typed text as it is: no title map applies
