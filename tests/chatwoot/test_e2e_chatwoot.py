@@ -156,6 +156,7 @@ def test_financeiro_demand_at_a_closed_moment_is_resolved(chatwoot):
     assert "reopens_at" not in chat.texts and "out_of_hours" not in chat.texts  # the payload is never shown
     assert not chatwoot.assignments(chat.id) and chat.status == "resolved"
     # The customer's next message comes back to the bot as a new pending turn.
+    count = len(chat.replies)
     chat.now("2026-11-30T09:00:00-03:00")
     assert len(chat.replies) > count
 
@@ -176,6 +177,7 @@ def test_comercial_demand_at_night_is_snoozed_until_the_opening_with_its_team(ch
 
 def test_suporte_handoff_sets_the_team_and_opens(chatwoot):
     chat = Conversation(chatwoot, now="2026-11-25T02:00:00-03:00")
+    count = len(chat.replies)
     chat.say("estou sem conexao, ja desliguei o modem da tomada e religuei e nada")
     wait(lambda: chatwoot.statuses(chat.id))
     said = "\n".join(r["content"] for r in chat.replies[count:])
@@ -190,6 +192,7 @@ def test_suporte_handoff_sets_the_team_and_opens(chatwoot):
     assert chat.say("alo? tem alguem ai?") == {"status": "ignored", "reason": "conversation is 'open', not pending"}
     # An agent resolves it; the customer writes again: pending, so the bot answers again (resumed).
     chatwoot.status[chat.id] = "resolved"
+    count = len(chat.replies)
     chat.now("2026-11-25T10:00:00-03:00")
     assert len(chat.replies) > count
 
@@ -208,6 +211,7 @@ def test_a_message_written_during_the_handoff_is_left_to_the_team(chatwoot):
 
 def test_offered_choice_answered_with_the_whatsapp_button_title(chatwoot):
     chat = Conversation(chatwoot, department="suporte", now="2026-11-22T10:00:00-03:00")
+    count = len(chat.replies)
     chat.say("quero cancelar minha internet")
     offer = wait(lambda: [r for r in chat.replies[count:] if r.get("content_type") == "input_select"])[0]
     items = offer["content_attributes"]["items"]
@@ -223,6 +227,7 @@ def test_offered_choice_answered_with_the_whatsapp_button_title(chatwoot):
 
 def test_offered_choice_clicked_in_the_web_widget(chatwoot):
     chat = Conversation(chatwoot, inbox=6, channel="Channel::WebWidget", department="suporte", now="2026-11-22T10:00:00-03:00")
+    count = len(chat.replies)
     chat.say("<p>quero cancelar minha internet</p>")  # Chatwoot 4.9 renders widget content as HTML
     wait(lambda: [r for r in chat.replies[count:] if r.get("content_type") == "input_select"])
     offered = next(c for c in chatwoot.of(chat.id) if c.body.get("content_type") == "input_select")
@@ -269,6 +274,7 @@ def test_a_bad_signature_is_dropped_and_a_token_accepted(chatwoot):
     assert chat.deliver(payload, signed=False, query="?token=wrong")["status"] == "dropped"
     chat.now("2026-11-24T10:00:00-03:00")
     assert len(chat.replies) == 1 and not chatwoot.statuses(chat.id)  # the dropped demand never ran
+    count = len(chat.replies)
     assert chat.deliver(message("/now 2026-11-24T11:00:00-03:00", chat.id), signed=False, query=f"?token={SECRET}")["status"] == "accepted"
     assert "2026-11-24T11:00" in chat.reply_after(count)[0]["content"]
 
@@ -296,6 +302,7 @@ def test_chatwoot_refusing_the_reply_opens_the_conversation(chatwoot):
 def test_a_button_title_typed_without_the_map_is_still_the_choice(chatwoot):
     """The title map lives in memory; typed (or after a restart) the title is read as the choice's number."""
     chat = Conversation(chatwoot, inbox=6, channel="Channel::WebWidget", department="suporte", now="2026-11-22T10:00:00-03:00")
+    count = len(chat.replies)
     chat.say("quero cancelar minha internet")
     wait(lambda: [r for r in chat.replies[count:] if r.get("content_type") == "input_select"])
     chat.say("2) Continuar")  # the widget sends typed text as it is: no title map applies
