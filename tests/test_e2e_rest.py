@@ -43,6 +43,17 @@ def wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 18
     raise RuntimeError(f"{url} did not answer in {seconds}s:\n{log.read_text()[-3000:]}")
 
 
+def wait_until(check, seconds: float = 60, what=""):
+    """check()'s first true value; `what` (a text, or a function giving one) describes it if it never comes."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.25)
+    raise AssertionError(f"not seen in {seconds}s: {what() if callable(what) else what}")
+
+
 def stop_processes(*processes) -> None:
     """Stop servers a test started: SIGTERM to all, then each given 20 s before SIGKILL."""
     running = [p for p in processes if p is not None and p.poll() is None]

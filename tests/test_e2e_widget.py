@@ -27,7 +27,7 @@ import pytest
 import requests
 
 from tests.conftest import ROOT
-from tests.test_e2e_rest import BIN, MODEL, free_port, stop_processes, wait_for
+from tests.test_e2e_rest import BIN, MODEL, free_port, stop_processes, wait_for, wait_until
 
 pytestmark = pytest.mark.e2e
 SUNDAY_MORNING = "2026-11-22T10:00:00-03:00"
@@ -238,17 +238,6 @@ def browser(browser_profile):
         yield driver
     finally:
         driver.quit()
-
-
-def wait_until(check, seconds: float = 60, what=""):
-    """check()'s first true value; `what` (a text, or a function giving one) describes it if it never comes."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.25)
-    raise AssertionError(f"not seen in {seconds}s: {what() if callable(what) else what}")
 
 
 def bubbles(driver, css: str):

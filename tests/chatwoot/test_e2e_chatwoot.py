@@ -18,7 +18,7 @@ import pytest
 from tests.chatwoot.payloads import AGENT, BOT, message, option_click
 from tests.chatwoot.standin import Chatwoot
 from tests.conftest import ROOT
-from tests.test_e2e_rest import free_port, stop_processes, wait_for
+from tests.test_e2e_rest import free_port, stop_processes, wait_for, wait_until
 
 pytestmark = pytest.mark.e2e
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -84,13 +84,7 @@ def chatwoot(servers):
 
 
 def wait(condition, seconds=90, what="the expected Chatwoot calls"):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(condition, seconds, what)
 
 
 class Conversation:
@@ -118,6 +112,12 @@ class Conversation:
         payload = message(text, self.id, inbox_id=self.inbox, status=self.status, channel=self.channel,
                           department=self.department, **kw)
         return self.deliver(payload)
+
+    def answered_again(self, moment) -> bool:
+        """A resolved conversation: the customer's next message reaches the bot, which answers it."""
+        before = len(self.replies)
+        self.now(moment)
+        return len(self.replies) > before
 
     def now(self, moment):
         """Set the conversation's moment and wait until the bot confirmed it (a sentinel turn too)."""
@@ -156,9 +156,7 @@ def test_financeiro_demand_at_a_closed_moment_is_resolved(chatwoot):
     assert "reopens_at" not in chat.texts and "out_of_hours" not in chat.texts  # the payload is never shown
     assert not chatwoot.assignments(chat.id) and chat.status == "resolved"
     # The customer's next message comes back to the bot as a new pending turn.
-    count = len(chat.replies)
-    chat.now("2026-11-30T09:00:00-03:00")
-    assert len(chat.replies) > count
+    assert chat.answered_again("2026-11-30T09:00:00-03:00")
 
 
 def test_comercial_demand_at_night_is_snoozed_until_the_opening_with_its_team(chatwoot):
@@ -185,16 +183,13 @@ def test_suporte_handoff_sets_the_team_and_opens(chatwoot):
     assert chatwoot.statuses(chat.id) == [{"status": "open"}] and chat.status == "open"
     [note] = chatwoot.notes(chat.id)
     assert "Setor: suporte" in note and "ja desliguei o modem" in note
-    protocol = re.search(r"\b\d{8}-\d{6}\b", said)  # when the payload carries one (protocol numbers), so does the note
-    if protocol:
-        assert f"Protocolo: {protocol.group()}" in note
+    protocol = re.search(r"\b\d{8}-\d{6}\b", said)  # every handoff carries one: told, and in the agents' note
+    assert protocol and f"Protocolo: {protocol.group()}" in note
     # Open: the bot stays quiet while the agents have it (Chatwoot keeps sending its events).
     assert chat.say("alo? tem alguem ai?") == {"status": "ignored", "reason": "conversation is 'open', not pending"}
     # An agent resolves it; the customer writes again: pending, so the bot answers again (resumed).
     chatwoot.status[chat.id] = "resolved"
-    count = len(chat.replies)
-    chat.now("2026-11-25T10:00:00-03:00")
-    assert len(chat.replies) > count
+    assert chat.answered_again("2026-11-25T10:00:00-03:00")
 
 
 def test_a_message_written_during_the_handoff_is_left_to_the_team(chatwoot):
